@@ -1,0 +1,65 @@
+# Liaison Academy. `make help` lists the targets.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+PYTEST := $(PY) -m pytest
+
+.DEFAULT_GOAL := help
+.PHONY: help setup sysdeps browser db run test test-services test-e2e bench lint format clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
+
+sysdeps: ## Install the system libraries WeasyPrint needs (apt-get, as root)
+	@$(PYTHON) scripts/sysdeps.py pdf
+
+browser: ## Install Debian's Chromium for end-to-end tests (apt-get, as root)
+	@$(PYTHON) scripts/sysdeps.py browser
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+setup: sysdeps $(STAMP) ## Virtualenv, packages and system libraries
+
+db: setup ## Migrate, load the curriculum and create the demo accounts
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_curriculum
+	$(PY) manage.py demo_accounts
+
+run: db ## Set everything up and serve on http://127.0.0.1:8000
+ifdef REDIS_URL
+	$(VENV)/bin/honcho start -f Procfile.dev
+else
+	$(PY) manage.py runserver 127.0.0.1:8000
+endif
+
+lint: setup ## ruff, Django's checks and the migration check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=training_site.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=training_site.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+test: lint ## Lint and run the suite on SQLite (services and e2e tests deselected)
+	$(PYTEST) -m "not services and not e2e" -q
+
+test-services: setup ## Tests marked services: PostgreSQL, Redis and a real Celery worker
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m services -q
+
+test-e2e: setup browser ## End-to-end and accessibility tests in Debian's Chromium
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) -m e2e -q
+
+bench: setup ## Benchmarks (ratios against a baseline measured in the same run)
+	$(PY) bench/run.py
+
+format: setup ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) var static_collected

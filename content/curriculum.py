@@ -1,0 +1,340 @@
+"""Builds Wagtail pages from the version-controlled curriculum in content/curriculum/.
+
+Every page has a stable key recorded in CurriculumEntry. The loader creates what is
+missing, publishes new revisions for changed sources only with ``update=True``, and never
+touches a page whose latest revision is not its own (someone edited it since).
+See docs/curriculum-format.md for the source format.
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+import yaml
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from wagtail.models import GroupPagePermission, Page, Site
+
+from content.models import CurriculumEntry, HomePage, StandardPage
+from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
+from training_site.accounts.roles import COORDINATORS_GROUP
+
+CURRICULUM_DIR = Path(__file__).resolve().parent / "curriculum"
+BLOCK_ID_NAMESPACE = uuid.UUID("6c1d2a8e-4f0b-4c1e-9a57-0c2b3f6d7e81")
+COORDINATOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
+
+
+class CurriculumError(Exception):
+    """A source file is malformed; the message names the file and the problem."""
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_edits: list[str] = field(default_factory=list)
+
+
+def markdown_to_html(text: str) -> str:
+    # Markdown from our own repository; links and emphasis only, no raw HTML expected.
+    return markdown.markdown(text.strip(), output_format="html")
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise CurriculumError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise CurriculumError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _require(data: dict, path: Path, *keys: str) -> None:
+    missing = [key for key in keys if data.get(key) in (None, "")]
+    if missing:
+        raise CurriculumError(f"{path}: missing {', '.join(missing)}")
+
+
+def _hash(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _block_id(key: str, index: int) -> str:
+    # Deterministic ids keep learners' reflection notes attached across --update reloads.
+    return str(uuid.uuid5(BLOCK_ID_NAMESPACE, f"{key}:{index}"))
+
+
+def _list_value(items: list) -> list:
+    return [str(item) for item in items]
+
+
+def body_stream(key: str, blocks: list, path: Path) -> list[dict]:
+    """Turn the YAML block list into StreamField raw data."""
+    stream = []
+    for index, block in enumerate(blocks or []):
+        kind = block.get("type")
+        if kind == "text":
+            value = markdown_to_html(block["value"])
+        elif kind == "heading":
+            value = str(block["value"])
+        elif kind == "callout":
+            value = {
+                "kind": block.get("kind", "tip"),
+                "title": block.get("title", ""),
+                "text": markdown_to_html(block["text"]),
+            }
+        elif kind == "scenario":
+            value = {
+                "title": block["title"],
+                "situation": markdown_to_html(block["situation"]),
+                "questions": _list_value(block.get("questions", [])),
+            }
+        elif kind == "reflection":
+            value = {"prompt": str(block["prompt"]).strip()}
+        elif kind == "takeaways":
+            value = {"items": _list_value(block["items"])}
+        elif kind == "quote":
+            value = {"text": block["text"], "attribution": block.get("attribution", "")}
+        elif kind == "resource":
+            value = {
+                "title": block["title"],
+                "document": None,
+                "url": block["url"],
+                "description": block.get("description", ""),
+            }
+        else:
+            raise CurriculumError(f"{path}: block {index + 1} has unknown type {kind!r}")
+        stream.append({"type": kind, "value": value, "id": _block_id(key, index)})
+    return stream
+
+
+class Loader:
+    def __init__(self, *, root: Path = CURRICULUM_DIR, update: bool = False, stdout=None):
+        self.root = root
+        self.update = update
+        self.report = LoadReport()
+        self.entries = {entry.key: entry for entry in CurriculumEntry.objects.select_related("page")}
+        self.course_keys: dict[str, CoursePage] = {}
+
+    @transaction.atomic
+    def load(self) -> LoadReport:
+        site_data = _read_yaml(self.root / "site.yaml")
+        home = self.home_page(site_data)
+        index = self.sync(
+            key=site_data["catalogue"]["key"],
+            parent=home,
+            model=CourseIndexPage,
+            fields={
+                "title": site_data["catalogue"]["title"],
+                "slug": site_data["catalogue"]["slug"],
+                "intro": markdown_to_html(site_data["catalogue"].get("intro", "")),
+            },
+            source=self.root / "site.yaml",
+        )
+        coordinator_pages_grant(index)
+        for page_data in site_data.get("pages", []):
+            self.sync(
+                key=page_data["key"],
+                parent=home,
+                model=StandardPage,
+                fields={
+                    "title": page_data["title"],
+                    "slug": page_data["slug"],
+                    "intro": page_data.get("intro", ""),
+                    "body": body_stream(page_data["key"], page_data.get("body", []), self.root),
+                    "show_in_menus": bool(page_data.get("show_in_menus", False)),
+                },
+                source=self.root / "site.yaml",
+            )
+        course_links = []
+        for course_dir in sorted(p for p in (self.root / "courses").iterdir() if p.is_dir()):
+            course_links.append(self.load_course(course_dir, index))
+        for course, data in course_links:
+            self.link_courses(course, data)
+        return self.report
+
+    def home_page(self, data: dict) -> HomePage:
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        root = Page.get_first_root_node()
+        # Wagtail's installer leaves a plain "Welcome" page at the slug we want: move it
+        # aside, build the home page, point the site at it, then delete the placeholder.
+        placeholder = None
+        if site is not None and site.root_page.specific_class is Page:
+            placeholder = site.root_page
+            if not placeholder.get_children().exists():
+                placeholder.slug = f"{placeholder.slug}-placeholder"
+                placeholder.save(update_fields=["slug"])
+            else:
+                placeholder = None
+        home = self.sync(
+            key=data["home"]["key"],
+            parent=root,
+            model=HomePage,
+            fields={
+                "title": data["home"]["title"],
+                "slug": data["home"]["slug"],
+                "intro": markdown_to_html(data["home"].get("intro", "")),
+                "body": body_stream(data["home"]["key"], data["home"].get("body", []), self.root),
+            },
+            source=self.root / "site.yaml",
+        )
+        if site is None:
+            Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+        elif site.root_page_id != home.pk:
+            site.root_page = home
+            site.site_name = data["home"]["title"]
+            site.save()
+        if placeholder is not None:
+            placeholder.delete()
+        return home
+
+    def load_course(self, course_dir: Path, index: CourseIndexPage):
+        path = course_dir / "course.yaml"
+        data = _read_yaml(path)
+        _require(data, path, "key", "title", "slug", "summary", "hours")
+        course = self.sync(
+            key=data["key"],
+            parent=index,
+            model=CoursePage,
+            fields={
+                "title": data["title"],
+                "slug": data["slug"],
+                "summary": data["summary"].strip(),
+                "outcomes": [{"type": "outcome", "value": str(o)} for o in data.get("outcomes", [])],
+                "contact_hours": data["hours"],
+                "level": data.get("level", "foundation"),
+            },
+            tags=data.get("tags", []),
+            source=path,
+        )
+        self.course_keys[data["key"]] = course
+        for module_dir in sorted(p for p in course_dir.iterdir() if p.is_dir()):
+            module_path = module_dir / "module.yaml"
+            module_data = _read_yaml(module_path)
+            _require(module_data, module_path, "key", "title")
+            module = self.sync(
+                key=module_data["key"],
+                parent=course,
+                model=ModulePage,
+                fields={
+                    "title": module_data["title"],
+                    "slug": module_data.get("slug") or _slug_from_dir(module_dir),
+                    "summary": (module_data.get("summary") or "").strip(),
+                },
+                source=module_path,
+            )
+            for lesson_path in sorted(module_dir.glob("*.yaml")):
+                if lesson_path.name == "module.yaml":
+                    continue
+                self.load_lesson(lesson_path, module)
+        return course, data
+
+    def load_lesson(self, path: Path, module: ModulePage) -> LessonPage:
+        data = _read_yaml(path)
+        _require(data, path, "key", "title", "body")
+        return self.sync(
+            key=data["key"],
+            parent=module,
+            model=LessonPage,
+            fields={
+                "title": data["title"],
+                "slug": data.get("slug") or _slug_from_dir(path.with_suffix("")),
+                "estimated_minutes": int(data.get("minutes", 15)),
+                "body": body_stream(data["key"], data["body"], path),
+            },
+            tags=data.get("tags", []),
+            source=path,
+        )
+
+    def link_courses(self, course: CoursePage, data: dict) -> None:
+        entry = self.entries[data["key"]]
+        if course.latest_revision_id != entry.revision_id:
+            return
+        wanted = {
+            "prerequisites": [self._course(key, data) for key in data.get("prerequisites", [])],
+            "recommended": [self._course(key, data) for key in data.get("recommended", [])],
+        }
+        current = {name: list(getattr(course, name).all()) for name in wanted}
+        if {k: {c.pk for c in v} for k, v in current.items()} == {
+            k: {c.pk for c in v} for k, v in wanted.items()
+        }:
+            return
+        for name, pages in wanted.items():
+            getattr(course, name).set(pages)
+        self._publish(course, entry.key, entry.source_path, entry.source_hash)
+
+    def _course(self, key: str, data: dict) -> CoursePage:
+        try:
+            return self.course_keys[key]
+        except KeyError:
+            raise CurriculumError(f"course {data['key']}: unknown course key {key!r}") from None
+
+    def sync(self, *, key, parent, model, fields, source: Path, tags=None):
+        digest = _hash({"fields": fields, "tags": tags})
+        entry = self.entries.get(key)
+        if entry is None:
+            page = model(**fields)
+            if tags is not None:
+                page.tags.set(tags)
+            parent.add_child(instance=page)
+            self._publish(page, key, str(source.relative_to(self.root)), digest)
+            self.report.created.append(key)
+            return page
+        page = entry.page.specific
+        if page.latest_revision_id != entry.revision_id:
+            self.report.kept_edits.append(key)
+            return page
+        if entry.source_hash == digest or not self.update:
+            self.report.unchanged.append(key)
+            return page
+        for name, value in fields.items():
+            setattr(page, name, value)
+        if tags is not None:
+            page.tags.set(tags)
+        self._publish(page, key, str(source.relative_to(self.root)), digest)
+        self.report.updated.append(key)
+        return page
+
+    def _publish(self, page, key: str, source_path: str, digest: str) -> None:
+        try:
+            page.full_clean()
+        except ValidationError as error:
+            raise CurriculumError(f"{source_path}: {error}") from error
+        revision = page.save_revision()
+        revision.publish()
+        entry, _created = CurriculumEntry.objects.update_or_create(
+            key=key,
+            defaults={
+                "page": page.page_ptr if hasattr(page, "page_ptr") else page,
+                "source_path": source_path,
+                "source_hash": digest,
+                "revision": revision,
+            },
+        )
+        self.entries[key] = entry
+
+
+def _slug_from_dir(path: Path) -> str:
+    name = path.name
+    prefix, _sep, rest = name.partition("-")
+    return rest if prefix.isdigit() and rest else name
+
+
+def coordinator_pages_grant(page: Page) -> None:
+    """Let training coordinators add, edit and publish pages beneath this page."""
+    group = Group.objects.filter(name=COORDINATORS_GROUP).first()
+    if group is None:
+        return
+    for codename in COORDINATOR_PAGE_PERMISSIONS:
+        permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+        GroupPagePermission.objects.get_or_create(group=group, page=page, permission=permission)
+
+
+def curriculum_load(*, root: Path = CURRICULUM_DIR, update: bool = False) -> LoadReport:
+    return Loader(root=root, update=update).load()

@@ -1,0 +1,22 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from courses.models import CoursePage, LessonPage
+
+MAX_QUERY_LENGTH = 200
+
+
+def search(request):
+    """Site search over live courses and lessons (Wagtail's search backend)."""
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    courses, lessons = [], None
+    if query:
+        courses = list(CoursePage.objects.live().search(query)[:10])
+        lessons = Paginator(LessonPage.objects.live().defer_streamfields().search(query), 20).get_page(
+            request.GET.get("page")
+        )
+    return render(
+        request,
+        "content/search.html",
+        {"query": query, "course_results": courses, "lesson_results": lessons},
+    )

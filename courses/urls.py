@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("courses/<int:course_id>/enroll/", views.enroll, name="enroll"),
+    path("lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson_complete"),
+    path(
+        "lessons/<int:lesson_id>/reflections/<slug:block_id>/",
+        views.reflection_save,
+        name="reflection_save",
+    ),
+]

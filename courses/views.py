@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courses import services
+from courses.models import CoursePage, Enrollment, LessonPage
+from courses.selectors import course_for_lesson, enrollment_current, enrollment_dashboard
+
+
+def lesson_serve(request, lesson: LessonPage, serve, *args, **kwargs):
+    """Lessons are for enrolled learners: anonymous → log in; not enrolled → the course page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    course = course_for_lesson(lesson)
+    enrollment = enrollment_current(learner=request.user, course=course)
+    if enrollment is None:
+        messages.info(request, _("Enroll in this course to read its lessons."))
+        return redirect(course.get_url(request=request))
+    request.course_enrollment = enrollment
+    return serve(request, *args, **kwargs)
+
+
+@login_required
+@require_POST
+def enroll(request, course_id: int):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        services.enrollment_create(learner=request.user, course=course)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(course.get_url(request=request))
+    messages.success(request, _("You are enrolled in “%(title)s”.") % {"title": course.title})
+    return redirect(course.get_url(request=request))
+
+
+@login_required
+@require_POST
+def lesson_complete(request, lesson_id: int):
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    try:
+        enrollment = services.lesson_complete(learner=request.user, lesson=lesson)
+    except Enrollment.DoesNotExist as error:
+        raise Http404 from error
+    if enrollment.is_completed:
+        messages.success(
+            request,
+            _("Congratulations! You have completed “%(title)s”.") % {"title": enrollment.course.title},
+        )
+    next_lesson_id = request.POST.get("next")
+    if next_lesson_id:
+        if not next_lesson_id.isdigit():
+            return HttpResponseBadRequest(_("Invalid next lesson."))
+        next_lesson = LessonPage.objects.live().filter(pk=int(next_lesson_id)).first()
+        if next_lesson is not None:
+            return redirect(next_lesson.get_url(request=request))
+    return redirect(lesson.get_url(request=request))
+
+
+@login_required
+@require_POST
+def reflection_save(request, lesson_id: int, block_id: str):
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    if enrollment_current(learner=request.user, course=course_for_lesson(lesson)) is None:
+        raise Http404
+    text = request.POST.get("text")
+    if text is None:
+        return HttpResponseBadRequest(_("No note was sent."))
+    try:
+        services.reflection_note_save(author=request.user, lesson=lesson, block_id=block_id, text=text)
+    except ValidationError as error:
+        if error.code == "unknown_block":
+            return HttpResponseBadRequest(error.messages[0])
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Your note has been saved. Only you can see it."))
+    return redirect(lesson.get_url(request=request) + f"#reflection-{block_id}")
+
+
+@login_required
+def dashboard(request):
+    return render(request, "courses/dashboard.html", {"entries": enrollment_dashboard(learner=request.user)})

@@ -1,0 +1,86 @@
+"""Factories for learner records and small page trees built per test."""
+
+import factory
+from wagtail.models import Page, Site
+
+from content.models import HomePage
+from courses.models import CourseIndexPage, CoursePage, Enrollment, LessonPage, ModulePage
+from training_site.accounts.models import User
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"learner{n}@example.org")
+    display_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    learner = factory.SubFactory(UserFactory)
+
+
+def lesson_body(*, words: str = "Listening carefully builds trust with families.", reflection: bool = True):
+    body = [
+        {"type": "text", "value": f"<p>{words}</p>"},
+        {
+            "type": "callout",
+            "value": {"kind": "tip", "title": "Check policy", "text": "<p>Policies vary.</p>"},
+        },
+    ]
+    if reflection:
+        body.append({"type": "reflection", "value": {"prompt": "What did you notice?"}})
+    body.append({"type": "takeaways", "value": {"items": ["Listen first."]}})
+    return body
+
+
+def site_tree() -> tuple[HomePage, CourseIndexPage]:
+    """A home page as the default site's root, with the course catalogue beneath it."""
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="Home", slug="test-home"))
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = home
+    site.save()
+    index = home.add_child(instance=CourseIndexPage(title="Courses", slug="courses"))
+    return home, index
+
+
+def build_course(
+    index: CourseIndexPage,
+    *,
+    title: str = "Conflict Basics",
+    modules: int = 2,
+    lessons_per_module: int = 2,
+    tags: tuple[str, ...] = ("conflict resolution",),
+    body_words: str = "Listening carefully builds trust with families.",
+) -> CoursePage:
+    course = CoursePage(title=title, summary=f"About {title}.", contact_hours=2)
+    course.tags.set(tags)
+    index.add_child(instance=course)
+    for m in range(modules):
+        module = course.add_child(instance=ModulePage(title=f"{title} module {m + 1}", summary="A module."))
+        for n in range(lessons_per_module):
+            module.add_child(
+                instance=LessonPage(
+                    title=f"{title} lesson {m + 1}.{n + 1}",
+                    estimated_minutes=10,
+                    body=lesson_body(words=body_words),
+                )
+            )
+    return course
+
+
+def course_lessons(course: CoursePage) -> list[LessonPage]:
+    return list(LessonPage.objects.descendant_of(course).order_by("path"))
