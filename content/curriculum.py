@@ -26,6 +26,7 @@ from training_site.accounts.roles import COORDINATORS_GROUP
 CURRICULUM_DIR = Path(__file__).resolve().parent / "curriculum"
 BLOCK_ID_NAMESPACE = uuid.UUID("6c1d2a8e-4f0b-4c1e-9a57-0c2b3f6d7e81")
 COORDINATOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
+NON_LESSON_FILES = {"module.yaml", "quiz.yaml"}
 
 
 class CurriculumError(Exception):
@@ -230,7 +231,7 @@ class Loader:
                 source=module_path,
             )
             for lesson_path in sorted(module_dir.glob("*.yaml")):
-                if lesson_path.name == "module.yaml":
+                if lesson_path.name in NON_LESSON_FILES:
                     continue
                 self.load_lesson(lesson_path, module)
         return course, data

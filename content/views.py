@@ -1,7 +1,9 @@
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from courses.models import CoursePage, LessonPage
+from courses.selectors import enrollment_dashboard
 
 MAX_QUERY_LENGTH = 200
 
@@ -19,4 +21,14 @@ def search(request):
         request,
         "content/search.html",
         {"query": query, "course_results": courses, "lesson_results": lessons},
+    )
+
+
+@login_required
+def dashboard(request):
+    """My learning: every enrollment with progress and a resume link."""
+    return render(
+        request,
+        "content/dashboard.html",
+        {"entries": enrollment_dashboard(learner=request.user)},
     )

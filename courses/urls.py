@@ -4,7 +4,6 @@ from . import views
 
 app_name = "courses"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("courses/<int:course_id>/enroll/", views.enroll, name="enroll"),
     path("lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson_complete"),
     path(

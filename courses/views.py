@@ -3,13 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courses import services
 from courses.models import CoursePage, Enrollment, LessonPage
-from courses.selectors import course_for_lesson, enrollment_current, enrollment_dashboard
+from courses.selectors import course_for_lesson, enrollment_current
 
 
 def lesson_serve(request, lesson: LessonPage, serve, *args, **kwargs):
@@ -81,8 +81,3 @@ def reflection_save(request, lesson_id: int, block_id: str):
     else:
         messages.success(request, _("Your note has been saved. Only you can see it."))
     return redirect(lesson.get_url(request=request) + f"#reflection-{block_id}")
-
-
-@login_required
-def dashboard(request):
-    return render(request, "courses/dashboard.html", {"entries": enrollment_dashboard(learner=request.user)})

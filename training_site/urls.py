@@ -22,6 +22,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/profile/", include("training_site.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("learning/", content_views.dashboard, name="dashboard"),
     path("learning/", include("courses.urls")),
     path("search/", content_views.search, name="search"),
     path("health/", views.health, name="health"),

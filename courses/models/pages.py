@@ -86,6 +86,11 @@ class CoursePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    certificate_validity_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("How long a completion certificate stays valid. Leave blank if it does not expire."),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -98,6 +103,7 @@ class CoursePage(Page):
                 FieldPanel("tags"),
                 FieldPanel("prerequisites"),
                 FieldPanel("recommended"),
+                FieldPanel("certificate_validity_months"),
             ],
             heading=_("Course details"),
         ),

@@ -33,7 +33,7 @@ def test_signup_creates_learner_with_display_name(client):
     assert response.status_code == 302
     user = User.objects.get(email="new.learner@example.org")
     assert user.display_name == "Rosa Díaz"
-    assert client.get(reverse("courses:dashboard")).status_code == 200
+    assert client.get(reverse("dashboard")).status_code == 200
 
 
 def test_signup_with_mismatched_passwords_changes_nothing(client):

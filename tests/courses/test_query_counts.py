@@ -58,7 +58,7 @@ def test_lesson_page_queries_do_not_grow_with_lessons(learner_client, learner, i
 def test_dashboard_queries_do_not_grow_with_enrollments(learner_client, learner, index):
     """The dashboard with 1 and with 4 enrollments uses the same number of queries."""
     enrolled_course(index, learner, "Course 1", 5)
-    url = reverse("courses:dashboard")
+    url = reverse("dashboard")
     count_queries(learner_client, url)
     one = count_queries(learner_client, url)
     for n in range(2, 5):

@@ -144,7 +144,7 @@ def test_dashboard_lists_enrollments_with_progress(learner_client, learner, inde
     enrollment_create(learner=learner, course=second)
     lessons = course_lessons(first)
     lesson_complete(learner=learner, lesson=lessons[0])
-    html = learner_client.get(reverse("courses:dashboard")).content.decode()
+    html = learner_client.get(reverse("dashboard")).content.decode()
     assert "First Course" in html and "Second Course" in html
     assert "1 of 4 lessons complete" in html
     assert "0 of 4 lessons complete" in html
@@ -152,7 +152,7 @@ def test_dashboard_lists_enrollments_with_progress(learner_client, learner, inde
 
 
 def test_dashboard_requires_login(client, db):
-    response = client.get(reverse("courses:dashboard"))
+    response = client.get(reverse("dashboard"))
     assert response.status_code == 302
 
 

@@ -34,6 +34,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.REDIS_URL,
     }
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "test-celery-worker.log", "w")  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603
         [
