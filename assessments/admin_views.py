@@ -1,0 +1,102 @@
+"""Wagtail admin views for importing and exporting GIFT files."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from assessments import gift
+from assessments.forms import GiftConfirmForm, GiftExportForm, GiftUploadForm
+from assessments.services import GiftImportError, question_bank_export_gift, question_bank_import_gift
+
+
+class _PreviewRollback(Exception):
+    pass
+
+
+def _require(request, codename: str):
+    if not request.user.has_perm(f"assessments.{codename}"):
+        raise PermissionDenied
+
+
+def gift_import(request):
+    """Upload → preview of what will be created or updated → import."""
+    _require(request, "add_question")
+    context = {"upload_form": GiftUploadForm(), "page_title": _("Import GIFT")}
+    if request.method == "POST" and "confirm" in request.POST:
+        form = GiftConfirmForm(request.POST)
+        if form.is_valid():
+            tags = [t for t in form.cleaned_data["tags"].split(",") if t]
+            try:
+                report = question_bank_import_gift(
+                    text=form.cleaned_data["text"],
+                    bank_path=form.cleaned_data["bank"] or None,
+                    tags=tags,
+                    user=request.user,
+                )
+            except GiftImportError as error:
+                context["problems"] = error.problems
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(c)d new and %(u)d updated questions.")
+                    % {"c": len(report.created), "u": len(report.updated)},
+                )
+                return redirect(reverse("wagtailsnippets_assessments_question:list"))
+    elif request.method == "POST":
+        form = GiftUploadForm(request.POST, request.FILES)
+        context["upload_form"] = form
+        if form.is_valid():
+            text, bank, tags = form.cleaned_data["file"], form.cleaned_data["bank"], form.cleaned_data["tags"]
+            try:
+                # A dry run: the import runs and is rolled back, so the preview shows exactly
+                # what the real import will do, including updates matched by title.
+                with transaction.atomic():
+                    report = question_bank_import_gift(text=text, bank_path=bank or None, tags=tags)
+                    preview = [
+                        {
+                            "title": q.title,
+                            "type": q.get_qtype_display(),
+                            "bank": q.bank.path,
+                            "created": q.title in report.created,
+                        }
+                        for q in report.questions
+                    ]
+                    raise _PreviewRollback
+            except _PreviewRollback:
+                context["preview"] = preview
+                context["confirm_form"] = GiftConfirmForm(
+                    initial={"text": text, "bank": bank, "tags": ",".join(tags)}
+                )
+            except GiftImportError as error:
+                context["problems"] = error.problems
+    return TemplateResponse(request, "assessments/admin/gift_import.html", context)
+
+
+def gift_export(request):
+    _require(request, "view_question")
+    form = GiftExportForm(request.GET or None)
+    if request.GET and form.is_valid():
+        tags = [t.strip() for t in form.cleaned_data["tags"].split(",") if t.strip()]
+        export = question_bank_export_gift(bank_path=form.cleaned_data["bank"] or None, tags=tags)
+        if "download" in request.GET:
+            response = HttpResponse(export.text, content_type="text/plain; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="questions.gift"'
+            return response
+        return TemplateResponse(
+            request,
+            "assessments/admin/gift_export.html",
+            {
+                "form": form,
+                "export": export,
+                "page_title": _("Export GIFT"),
+                "parsed": gift.parse_gift(export.text),
+            },
+        )
+    return TemplateResponse(
+        request, "assessments/admin/gift_export.html", {"form": form, "page_title": _("Export GIFT")}
+    )

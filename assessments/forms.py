@@ -1,0 +1,89 @@
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from assessments.models.questions import build_grading_data, grading_data_errors
+
+GIFT_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _live_forms(formset):
+    formset.is_valid()
+    return [
+        form
+        for form in formset.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class QuestionForm(WagtailAdminModelForm):
+    """Checks, on save, that the question can be graded (e.g. an essay's rubric adds up)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+
+        def rows(name, fields):
+            out = []
+            for form in _live_forms(self.formsets[name]):
+                row = {f: form.cleaned_data.get(f) for f in fields}
+                row["key"] = str(getattr(form.instance, "key", None) or uuid.uuid4())
+                out.append(row)
+            return out
+
+        numeric = rows(
+            "numeric_answers", ["value", "tolerance", "min_value", "max_value", "fraction", "feedback"]
+        )
+        data = build_grading_data(
+            qtype=cleaned.get("qtype"),
+            marks=cleaned.get("marks") or Decimal("0"),
+            options=rows("options", ["text", "fraction", "feedback"]),
+            tf_answer=cleaned.get("tf_answer"),
+            feedback_true=cleaned.get("feedback_true", ""),
+            feedback_false=cleaned.get("feedback_false", ""),
+            numeric_answers=[{**a, "min": a["min_value"], "max": a["max_value"]} for a in numeric],
+            pairs=rows("pairs", ["left", "right"]),
+            distractors=cleaned.get("distractors", ""),
+            rubric=rows("rubric_criteria", ["criterion", "points", "levels"]),
+        )
+        for error in grading_data_errors(data):
+            self.add_error(None, ValidationError(error))
+        return cleaned
+
+
+class GiftUploadForm(forms.Form):
+    file = forms.FileField(label=_("GIFT file"), help_text=_("A .gift or .txt file exported from Moodle."))
+    bank = forms.CharField(
+        label=_("Bank path"),
+        required=False,
+        help_text=_("Optional: import every question into this bank instead of the file's $CATEGORY."),
+    )
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated competency tags."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > GIFT_MAX_BYTES:
+            raise ValidationError(_("The file is larger than 2 MB."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(_("The file is not UTF-8 text.")) from error
+
+    def clean_tags(self):
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+class GiftConfirmForm(forms.Form):
+    text = forms.CharField(widget=forms.HiddenInput, max_length=GIFT_MAX_BYTES)
+    bank = forms.CharField(widget=forms.HiddenInput, required=False)
+    tags = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class GiftExportForm(forms.Form):
+    bank = forms.CharField(label=_("Bank path"), required=False)
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated."))

@@ -1,0 +1,440 @@
+"""Question banks and questions: editorial content, managed as Wagtail snippets.
+
+A question has drafts and revisions. An attempt copies the grading data of the live
+revision it shows (``grading_data_from_content``), so editing a question never changes a
+grade already given.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import DraftStateMixin, Orderable, PreviewableMixin, RevisionMixin
+from wagtail.search import index
+
+from assessments import graders
+
+STEM_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+
+
+class QuestionType(models.TextChoices):
+    SINGLE_CHOICE = graders.SINGLE_CHOICE, _("Single choice")
+    MULTIPLE_RESPONSE = graders.MULTIPLE_RESPONSE, _("Multiple response")
+    TRUE_FALSE = graders.TRUE_FALSE, _("True / false")
+    SHORT_ANSWER = graders.SHORT_ANSWER, _("Short answer")
+    NUMERIC = graders.NUMERIC, _("Numeric")
+    MATCHING = graders.MATCHING, _("Matching")
+    ESSAY = graders.ESSAY, _("Open response (essay)")
+
+
+class QuestionBankQuerySet(models.QuerySet):
+    def ensure_path(self, path: str) -> "QuestionBank":
+        """Return the bank at ``path`` (e.g. ``conflict-resolution/module-2``), creating
+        any missing banks along the way."""
+        parent = None
+        bank = None
+        for part in [p for p in path.strip("/").split("/") if p]:
+            slug = slugify(part) or "bank"
+            full = f"{parent.path}/{slug}" if parent else slug
+            bank, _created = self.get_or_create(
+                path=full, defaults={"name": part.replace("-", " ").capitalize(), "parent": parent}
+            )
+            parent = bank
+        if bank is None:
+            raise ValidationError(_("A bank path cannot be empty."))
+        return bank
+
+
+class QuestionBank(models.Model):
+    """A named, nestable folder of questions, addressed by its path."""
+
+    name = models.CharField(max_length=120)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(
+        max_length=400,
+        unique=True,
+        help_text=_("Lower-case path, e.g. conflict-resolution/module-2. Must start with the parent's path."),
+    )
+    description = models.TextField(blank=True)
+
+    objects = QuestionBankQuerySet.as_manager()
+
+    panels = [FieldPanel("name"), FieldPanel("parent"), FieldPanel("path"), FieldPanel("description")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("path")]
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(path=""), name="assessments_bank_path_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+    def clean(self):
+        if self.parent and not self.path.startswith(f"{self.parent.path}/"):
+            raise ValidationError({"path": _("The path must start with the parent's path and a slash.")})
+
+
+class QuestionTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "assessments.Question", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class Question(PreviewableMixin, DraftStateMixin, RevisionMixin, ClusterableModel):
+    """One question of any of the seven types; its answer data lives in the inline lists."""
+
+    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="questions")
+    title = models.CharField(
+        max_length=200, help_text=_("Unique within the bank; used to match questions on re-import.")
+    )
+    qtype = models.CharField(_("type"), max_length=20, choices=QuestionType.choices)
+    marks = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
+    stem = RichTextField(features=STEM_FEATURES, help_text=_("The question as the learner sees it."))
+    general_feedback = RichTextField(features=STEM_FEATURES, blank=True)
+    tf_answer = models.BooleanField(_("true/false: the statement is true"), null=True, blank=True)
+    feedback_true = models.TextField(_("true/false: feedback for answering True"), blank=True)
+    feedback_false = models.TextField(_("true/false: feedback for answering False"), blank=True)
+    distractors = models.TextField(
+        _("matching: extra wrong answers"), blank=True, help_text=_("One per line.")
+    )
+    wrong_feedback = models.TextField(_("numeric: feedback for any wrong number"), blank=True)
+    missing_word = models.BooleanField(
+        default=False,
+        help_text=_("The stem contains _____ where the answer goes (GIFT's missing-word form)."),
+    )
+    tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("competency tags"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("bank"), FieldPanel("qtype"), FieldPanel("marks")]),
+        FieldPanel("title"),
+        FieldPanel("stem"),
+        FieldPanel("missing_word"),
+        FieldPanel("tags"),
+        InlinePanel(
+            "options",
+            heading=_("Options (single choice, multiple response) or accepted answers (short answer)"),
+            label=_("Option"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("tf_answer"), FieldPanel("feedback_true"), FieldPanel("feedback_false")],
+            heading=_("True / false"),
+        ),
+        InlinePanel("numeric_answers", heading=_("Numeric answers"), label=_("Answer")),
+        InlinePanel("pairs", heading=_("Matching pairs"), label=_("Pair")),
+        FieldPanel("distractors"),
+        FieldPanel("wrong_feedback"),
+        InlinePanel("rubric_criteria", heading=_("Rubric (open response)"), label=_("Criterion")),
+        FieldPanel("general_feedback"),
+    ]
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("stem"),
+        index.AutocompleteField("title"),
+        index.FilterField("qtype"),
+        index.FilterField("bank"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+    ]
+
+    class Meta:
+        ordering = ["bank__path", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "title"], name="assessments_question_title_per_bank"),
+            models.CheckConstraint(condition=Q(marks__gt=0), name="assessments_question_marks_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_preview_template(self, request, mode_name):
+        return "assessments/question_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        context = super().get_preview_context(request, mode_name)
+        from assessments.display import learner_view
+
+        data = self.grading_data()
+        context.update(
+            {
+                "question": self,
+                "preview_item": learner_view(grading_data=data, stem=self.stem),
+                "grading_data": data,
+                "key": graders.correct_response(data) if self.grading_errors() == [] else None,
+                "grading_errors": self.grading_errors(),
+            }
+        )
+        return context
+
+    @property
+    def stem_text(self) -> str:
+        return strip_tags(self.stem)
+
+    def grading_data(self) -> dict:
+        """Grading data from the in-memory question and its (possibly unsaved) children."""
+        return build_grading_data(
+            qtype=self.qtype,
+            marks=self.marks,
+            options=[_option_dict(o) for o in self.options.all()],
+            tf_answer=self.tf_answer,
+            feedback_true=self.feedback_true,
+            feedback_false=self.feedback_false,
+            numeric_answers=[_numeric_dict(a) for a in self.numeric_answers.all()],
+            pairs=[_pair_dict(p) for p in self.pairs.all()],
+            distractors=self.distractors,
+            rubric=[_criterion_dict(c) for c in self.rubric_criteria.all()],
+        )
+
+    def grading_errors(self) -> list[str]:
+        return grading_data_errors(self.grading_data())
+
+
+def _option_dict(option) -> dict:
+    return {
+        "key": str(option.key),
+        "text": option.text,
+        "fraction": option.fraction,
+        "feedback": option.feedback,
+    }
+
+
+def _numeric_dict(answer) -> dict:
+    return {
+        "value": answer.value,
+        "tolerance": answer.tolerance,
+        "min": answer.min_value,
+        "max": answer.max_value,
+        "fraction": answer.fraction,
+        "feedback": answer.feedback,
+    }
+
+
+def _pair_dict(pair) -> dict:
+    return {"key": str(pair.key), "left": pair.left, "right": pair.right}
+
+
+def _criterion_dict(criterion) -> dict:
+    return {
+        "key": str(criterion.key),
+        "criterion": criterion.criterion,
+        "points": criterion.points,
+        "levels": criterion.levels,
+    }
+
+
+def _number(value):
+    return None if value in (None, "") else str(Decimal(str(value)).normalize())
+
+
+def build_grading_data(
+    *,
+    qtype: str,
+    marks,
+    options: list[dict],
+    tf_answer,
+    feedback_true: str,
+    feedback_false: str,
+    numeric_answers: list[dict],
+    pairs: list[dict],
+    distractors: str,
+    rubric: list[dict],
+) -> dict:
+    """The plain dict the graders take. Works from model objects or revision JSON alike."""
+    data: dict = {"type": qtype, "marks": _number(marks)}
+    if qtype in (graders.SINGLE_CHOICE, graders.MULTIPLE_RESPONSE):
+        data["options"] = [
+            {"id": o["key"], "text": o["text"], "fraction": _number(o["fraction"]), "feedback": o["feedback"]}
+            for o in options
+        ]
+    elif qtype == graders.TRUE_FALSE:
+        data.update(
+            answer=bool(tf_answer), feedback_true=feedback_true or "", feedback_false=feedback_false or ""
+        )
+    elif qtype == graders.SHORT_ANSWER:
+        data["answers"] = [
+            {"text": o["text"], "fraction": _number(o["fraction"]), "feedback": o["feedback"]}
+            for o in options
+        ]
+    elif qtype == graders.NUMERIC:
+        answers = []
+        for a in numeric_answers:
+            entry = {"fraction": _number(a["fraction"]), "feedback": a["feedback"]}
+            if a.get("min") not in (None, "") and a.get("max") not in (None, ""):
+                entry.update(min=_number(a["min"]), max=_number(a["max"]))
+            else:
+                entry.update(value=_number(a["value"]), tolerance=_number(a.get("tolerance") or 0))
+            answers.append(entry)
+        data["answers"] = answers
+    elif qtype == graders.MATCHING:
+        data["pairs"] = [{"id": p["key"], "left": p["left"], "right": p["right"]} for p in pairs]
+        data["distractors"] = [line.strip() for line in (distractors or "").splitlines() if line.strip()]
+    elif qtype == graders.ESSAY:
+        data["rubric"] = [
+            {
+                "id": c["key"],
+                "criterion": c["criterion"],
+                "points": _number(c["points"]),
+                "levels": c.get("levels") or [],
+            }
+            for c in rubric
+        ]
+    return data
+
+
+def grading_data_from_content(content: dict) -> dict:
+    """Grading data from a revision's stored JSON, without rebuilding model objects."""
+    return build_grading_data(
+        qtype=content["qtype"],
+        marks=content["marks"],
+        options=sorted(content.get("options", []), key=lambda o: o.get("sort_order") or 0),
+        tf_answer=content.get("tf_answer"),
+        feedback_true=content.get("feedback_true", ""),
+        feedback_false=content.get("feedback_false", ""),
+        numeric_answers=[
+            {**a, "min": a.get("min_value"), "max": a.get("max_value")}
+            for a in sorted(content.get("numeric_answers", []), key=lambda a: a.get("sort_order") or 0)
+        ],
+        pairs=sorted(content.get("pairs", []), key=lambda p: p.get("sort_order") or 0),
+        distractors=content.get("distractors", ""),
+        rubric=sorted(content.get("rubric_criteria", []), key=lambda c: c.get("sort_order") or 0),
+    )
+
+
+def grading_data_errors(data: dict) -> list[str]:
+    """What makes the question ungradable, in words a coordinator can act on."""
+    qtype = data["type"]
+    errors = []
+    if qtype in (graders.SINGLE_CHOICE, graders.MULTIPLE_RESPONSE):
+        fractions = [Decimal(o["fraction"] or 0) for o in data["options"]]
+        if len(fractions) < 2:
+            errors.append(_("Add at least two options."))
+        if qtype == graders.SINGLE_CHOICE and not any(f == 1 for f in fractions):
+            errors.append(_("Give one option a fraction of 1 (fully correct)."))
+        if qtype == graders.MULTIPLE_RESPONSE and sum(f for f in fractions if f > 0) != 1:
+            errors.append(_("The positive fractions of a multiple-response question must add up to 1."))
+    elif qtype == graders.SHORT_ANSWER:
+        if not any(Decimal(a["fraction"] or 0) == 1 for a in data["answers"]):
+            errors.append(_("Give at least one accepted answer a fraction of 1."))
+    elif qtype == graders.NUMERIC:
+        if not any(Decimal(a["fraction"] or 0) == 1 for a in data["answers"]):
+            errors.append(_("Give at least one numeric answer a fraction of 1."))
+    elif qtype == graders.MATCHING:
+        if len(data["pairs"]) < 2:
+            errors.append(_("Add at least two matching pairs."))
+    elif qtype == graders.ESSAY:
+        if not data["rubric"]:
+            errors.append(_("Add at least one rubric criterion."))
+        total = sum(Decimal(c["points"] or 0) for c in data["rubric"])
+        if data["rubric"] and total != Decimal(data["marks"]):
+            errors.append(
+                _("The rubric's points add up to %(total)s but the question is worth %(marks)s marks.")
+                % {"total": total.normalize(), "marks": Decimal(data["marks"]).normalize()}
+            )
+    if not errors:
+        try:
+            graders.grade(data, graders.correct_response(data))
+        except (ValueError, ValidationError) as error:
+            errors.append(str(error))
+    return errors
+
+
+class QuestionOption(Orderable):
+    """A choice (single/multiple) or an accepted answer (short answer)."""
+
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="options")
+    key = models.UUIDField(default=uuid.uuid4, editable=False)
+    text = models.TextField()
+    fraction = models.DecimalField(
+        max_digits=7,
+        decimal_places=5,
+        default=Decimal("0"),
+        help_text=_("Credit from -1 to 1: 1 is fully correct, 0 is wrong, negative subtracts."),
+    )
+    feedback = models.TextField(blank=True)
+
+    panels = [FieldRowPanel([FieldPanel("text"), FieldPanel("fraction")]), FieldPanel("feedback")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fraction__gte=-1, fraction__lte=1), name="assessments_option_fraction_range"
+            ),
+        ]
+
+
+class NumericAnswer(Orderable):
+    """A numeric answer: a value with a tolerance, or a range."""
+
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="numeric_answers")
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    tolerance = models.DecimalField(max_digits=20, decimal_places=6, default=Decimal("0"))
+    min_value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    fraction = models.DecimalField(max_digits=7, decimal_places=5, default=Decimal("1"))
+    feedback = models.TextField(blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("value"), FieldPanel("tolerance")]),
+        FieldRowPanel([FieldPanel("min_value"), FieldPanel("max_value")]),
+        FieldRowPanel([FieldPanel("fraction"), FieldPanel("feedback")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="assessments_numeric_tolerance"),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=models.F("max_value")),
+                name="assessments_numeric_range_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(fraction__gt=0, fraction__lte=1), name="assessments_numeric_fraction_range"
+            ),
+        ]
+
+
+class MatchingPair(Orderable):
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="pairs")
+    key = models.UUIDField(default=uuid.uuid4, editable=False)
+    left = models.CharField(max_length=500)
+    right = models.CharField(max_length=500)
+
+    panels = [FieldRowPanel([FieldPanel("left"), FieldPanel("right")])]
+
+
+class RubricCriterion(Orderable):
+    """One rubric criterion of an open-response question, with its performance levels."""
+
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="rubric_criteria")
+    key = models.UUIDField(default=uuid.uuid4, editable=False)
+    criterion = models.CharField(max_length=300)
+    points = models.DecimalField(max_digits=6, decimal_places=2)
+    levels = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_('Levels as a list, e.g. [{"points": 0, "descriptor": "Missing"}, {"points": 2, ...}]'),
+    )
+
+    panels = [FieldRowPanel([FieldPanel("criterion"), FieldPanel("points")]), FieldPanel("levels")]
+
+    class Meta(Orderable.Meta):
+        verbose_name_plural = _("rubric criteria")
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="assessments_rubric_points_positive"),
+        ]

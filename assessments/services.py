@@ -1,0 +1,248 @@
+"""Writes and rules for question banks: GIFT import and export.
+
+Quiz and attempt rules live in assessments/attempts.py.
+"""
+
+import html
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import markdown
+from django.db import transaction
+from django.db.models import Q
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
+
+from assessments import gift, graders
+from assessments.models import (
+    MatchingPair,
+    NumericAnswer,
+    Question,
+    QuestionBank,
+    QuestionOption,
+)
+from assessments.models.questions import STEM_FEATURES, grading_data_errors
+
+DEFAULT_BANK = "imported"
+
+
+class GiftImportError(Exception):
+    """The file cannot be imported; ``problems`` are (line, message) pairs."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"line {line}: {message}" for line, message in problems))
+
+
+@dataclass
+class GiftImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+
+
+def clean_rich_text(value: str) -> str:
+    """HTML cleaned to the question stem's rich-text rules (no scripts, handlers, bad URLs)."""
+    return EditorHTMLConverter(features=STEM_FEATURES).to_database_format(value)
+
+
+def text_to_rich_text(text: str, text_format: str) -> str:
+    if text_format == "html":
+        return clean_rich_text(text)
+    if text_format == "markdown":
+        return clean_rich_text(markdown.markdown(text))
+    paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
+    return "".join(f"<p>{html.escape(p.strip()).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
+
+
+def _plain(text: str, text_format: str) -> str:
+    return strip_tags(text) if text_format == "html" else text
+
+
+def question_fields_from_gift(q: gift.GiftQuestion) -> dict:
+    return {
+        "qtype": q.type,
+        "marks": Decimal(str(q.marks)),
+        "stem": text_to_rich_text(q.stem, q.stem_format),
+        "general_feedback": text_to_rich_text(q.general_feedback, q.stem_format)
+        if q.general_feedback
+        else "",
+        "tf_answer": q.answer if q.type == graders.TRUE_FALSE else None,
+        "feedback_true": _plain(q.feedback_true, q.stem_format),
+        "feedback_false": _plain(q.feedback_false, q.stem_format),
+        "distractors": "\n".join(q.distractors),
+        "wrong_feedback": _plain(q.wrong_feedback, q.stem_format),
+        "missing_word": q.blank,
+    }
+
+
+def _children_from_gift(q: gift.GiftQuestion, fmt: str) -> dict:
+    options = [
+        QuestionOption(text=o.text, fraction=Decimal(str(o.fraction)), feedback=_plain(o.feedback, fmt))
+        for o in q.options
+    ]
+    numeric = []
+    if q.type == graders.SHORT_ANSWER:
+        options = [
+            QuestionOption(text=a.text, fraction=Decimal(str(a.fraction)), feedback=_plain(a.feedback, fmt))
+            for a in q.answers
+        ]
+    elif q.type == graders.NUMERIC:
+        numeric = [
+            NumericAnswer(
+                value=None if a.value is None else Decimal(str(a.value)),
+                tolerance=Decimal(str(a.tolerance or 0)),
+                min_value=None if a.min is None else Decimal(str(a.min)),
+                max_value=None if a.max is None else Decimal(str(a.max)),
+                fraction=Decimal(str(a.fraction)),
+                feedback=_plain(a.feedback, fmt),
+            )
+            for a in q.answers
+        ]
+    pairs = [MatchingPair(left=left, right=right) for left, right in q.pairs]
+    return {"options": options, "numeric_answers": numeric, "pairs": pairs}
+
+
+@transaction.atomic
+def question_bank_import_gift(
+    *, text: str, bank_path: str | None = None, tags: list[str] | tuple[str, ...] = (), user=None
+) -> GiftImportReport:
+    """Import every question of a GIFT file, or none: the whole import is one transaction.
+
+    Questions are matched on (bank, title): an existing question gets a new published
+    revision; a new one is created. ``bank_path`` overrides the file's $CATEGORY lines.
+    """
+    try:
+        parsed = gift.parse_gift(text)
+    except gift.GiftError as error:
+        raise GiftImportError([(p.line, p.message) for p in error.errors]) from error
+    problems = [
+        (q.line, _("Every question needs a ::title:: so re-imports can match it."))
+        for q in parsed
+        if not q.title
+    ]
+    seen = set()
+    for q in parsed:
+        key = (bank_path or q.category or DEFAULT_BANK, q.title)
+        if q.title and key in seen:
+            problems.append(
+                (q.line, _("Another question in this file has the title “%(t)s”.") % {"t": q.title})
+            )
+        seen.add(key)
+    if problems:
+        raise GiftImportError(problems)
+    report = GiftImportReport()
+    banks: dict[str, QuestionBank] = {}
+    for q in parsed:
+        path = bank_path or q.category or DEFAULT_BANK
+        bank = banks.get(path) or QuestionBank.objects.ensure_path(path)
+        banks[path] = bank
+        question = Question.objects.filter(bank=bank, title=q.title).first()
+        created = question is None
+        if created:
+            question = Question(bank=bank, title=q.title)
+        for name, value in question_fields_from_gift(q).items():
+            setattr(question, name, value)
+        children = _children_from_gift(q, q.stem_format)
+        for relation, objects in children.items():
+            getattr(question, relation).set(objects)
+        if tags:
+            question.tags.add(*tags)
+        question.save()
+        errors = grading_data_errors(question.grading_data())
+        if errors and q.type != graders.ESSAY:
+            raise GiftImportError([(q.line, f"“{q.title}”: {e}") for e in errors])
+        revision = question.save_revision(user=user)
+        # Rubrics are not part of GIFT: an imported essay stays a draft until one is added.
+        if q.type != graders.ESSAY or not errors:
+            revision.publish(user=user)
+        (report.created if created else report.updated).append(q.title)
+        report.questions.append(question)
+    return report
+
+
+@dataclass
+class GiftExport:
+    text: str
+    warnings: list[str]
+
+
+def _gift_from_question(question: Question) -> gift.GiftQuestion:
+    data = question.grading_data()
+    q = gift.GiftQuestion(
+        type=question.qtype,
+        title=question.title,
+        stem=question.stem,
+        stem_format="html",
+        general_feedback=question.general_feedback,
+        category=question.bank.path,
+        marks=float(question.marks),
+        blank=question.missing_word,
+    )
+    if question.qtype in (graders.SINGLE_CHOICE, graders.MULTIPLE_RESPONSE):
+        q.options = [
+            gift.GiftOption(text=o["text"], fraction=float(o["fraction"]), feedback=o["feedback"])
+            for o in data["options"]
+        ]
+    elif question.qtype == graders.TRUE_FALSE:
+        q.answer = bool(question.tf_answer)
+        q.feedback_true, q.feedback_false = question.feedback_true, question.feedback_false
+    elif question.qtype == graders.SHORT_ANSWER:
+        q.answers = [
+            gift.GiftAnswer(text=a["text"], fraction=float(a["fraction"]), feedback=a["feedback"])
+            for a in data["answers"]
+        ]
+    elif question.qtype == graders.NUMERIC:
+        q.answers = [
+            gift.GiftNumericAnswer(
+                value=float(a["value"]) if "value" in a else None,
+                tolerance=float(a["tolerance"]) if "value" in a else None,
+                min=float(a["min"]) if "min" in a else None,
+                max=float(a["max"]) if "max" in a else None,
+                fraction=float(a["fraction"]),
+                feedback=a["feedback"],
+            )
+            for a in data["answers"]
+        ]
+        q.wrong_feedback = question.wrong_feedback
+    elif question.qtype == graders.MATCHING:
+        q.pairs = [(p["left"], p["right"]) for p in data["pairs"]]
+        q.distractors = data["distractors"]
+    return q
+
+
+def question_bank_export_gift(
+    *, bank_path: str | None = None, tags: list[str] | tuple[str, ...] = ()
+) -> GiftExport:
+    """GIFT text for the live questions of a bank (and its sub-banks), optionally by tag.
+
+    What GIFT cannot hold (rubrics, tags, marks) is listed in the warnings.
+    """
+    questions = (
+        Question.objects.filter(live=True)
+        .select_related("bank")
+        .prefetch_related("options", "numeric_answers", "pairs", "rubric_criteria", "tags")
+        .order_by("bank__path", "title")
+    )
+    if bank_path:
+        path = bank_path.strip("/")
+        questions = questions.filter(Q(bank__path=path) | Q(bank__path__startswith=f"{path}/"))
+    for tag in tags:
+        questions = questions.filter(tags__name__iexact=tag)
+    questions = list(questions.distinct())
+    warnings = []
+    for question in questions:
+        lost = []
+        if question.qtype == graders.ESSAY and question.rubric_criteria.all():
+            lost.append(_("its rubric"))
+        if question.tags.all():
+            lost.append(_("its tags"))
+        if question.marks != 1:
+            lost.append(_("its marks (%(m)s)") % {"m": question.marks.normalize()})
+        if lost:
+            warnings.append(
+                _("“%(title)s” (%(bank)s): GIFT cannot hold %(what)s.")
+                % {"title": question.title, "bank": question.bank.path, "what": ", ".join(lost)}
+            )
+    return GiftExport(text=gift.dump_gift([_gift_from_question(q) for q in questions]), warnings=warnings)

@@ -1,0 +1,76 @@
+import django_filters
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
+from wagtail.admin.viewsets.base import ViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from assessments import admin_views
+from assessments.forms import QuestionForm
+from assessments.models import Question, QuestionBank
+
+
+class QuestionBankViewSet(SnippetViewSet):
+    model = QuestionBank
+    icon = "folder-open-inverse"
+    menu_label = _("Question banks")
+    list_display = ["path", "name"]
+    search_fields = ["name", "path"]
+    ordering = ["path"]
+
+
+class QuestionFilterSet(WagtailFilterSet):
+    tag = django_filters.ModelChoiceFilter(
+        field_name="tags",
+        queryset=Tag.objects.filter(assessments_questiontag_items__isnull=False).distinct(),
+        label=_("Tag"),
+    )
+
+    class Meta:
+        model = Question
+        fields = ["bank", "qtype", "live"]
+
+
+class QuestionViewSet(SnippetViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("Questions")
+    list_display = ["title", "qtype", "bank", "marks", "live"]
+    filterset_class = QuestionFilterSet
+    search_fields = ["title", "stem"]
+    list_export = ["title", "qtype", "bank", "marks", "stem_text"]
+    edit_handler = ObjectList(Question.panels, base_form_class=QuestionForm)
+
+
+class GiftViewSet(ViewSet):
+    name = "gift"
+    icon = "download"
+    menu_label = _("GIFT import / export")
+
+    def get_urlpatterns(self):
+        return [
+            path("import/", admin_views.gift_import, name="import"),
+            path("export/", admin_views.gift_export, name="export"),
+        ]
+
+    def get_menu_item(self, order=None):
+        return GiftMenuItem(self.menu_label, self.menu_url, icon_name=self.icon, order=order or 900)
+
+
+class GiftMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("assessments.add_question")
+
+
+class TrainingGroup(SnippetViewSetGroup):
+    menu_label = _("Training")
+    menu_icon = "tasks"
+    menu_order = 250
+    items = (QuestionViewSet, QuestionBankViewSet, GiftViewSet)
+
+
+register_snippet(TrainingGroup)

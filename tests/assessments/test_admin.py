@@ -1,0 +1,147 @@
+"""Coordinators manage questions in the Wagtail admin: validation, preview, GIFT views."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+from assessments.models import Question, QuestionBank
+from assessments.services import question_bank_import_gift
+from tests.factories import UserFactory
+from training_site.accounts.roles import COORDINATORS_GROUP
+
+pytestmark = pytest.mark.django_db
+
+GIFT = (
+    "$CATEGORY: cr/module-1\n\n::Listening::Which shows listening?{=Reflecting back#Yes. ~Interrupting#No.}\n"
+)
+
+
+@pytest.fixture
+def coordinator_client(client):
+    user = UserFactory()
+    user.groups.add(Group.objects.get(name=COORDINATORS_GROUP))
+    client.force_login(user)
+    return client
+
+
+def essay_post(bank, *, marks, points):
+    return nested_form_data(
+        {
+            "bank": bank.pk,
+            "qtype": "essay",
+            "marks": str(marks),
+            "title": "Scenario",
+            "stem": rich_text("<p>What would you do?</p>"),
+            "missing_word": "",
+            "tags": "",
+            "options": inline_formset([]),
+            "tf_answer": "",
+            "feedback_true": "",
+            "feedback_false": "",
+            "numeric_answers": inline_formset([]),
+            "pairs": inline_formset([]),
+            "distractors": "",
+            "wrong_feedback": "",
+            "rubric_criteria": inline_formset(
+                [
+                    {"criterion": f"Criterion {i}", "points": str(p), "levels": "[]"}
+                    for i, p in enumerate(points)
+                ]
+            ),
+            "general_feedback": rich_text(""),
+        }
+    )
+
+
+def test_essay_rubric_must_add_up_to_marks(coordinator_client):
+    """Saving an essay whose rubric points differ from its marks fails with a message."""
+    bank = QuestionBank.objects.ensure_path("cr/module-1")
+    url = reverse("wagtailsnippets_assessments_question:add")
+    response = coordinator_client.post(url, essay_post(bank, marks=6, points=[2, 2]))
+    assert response.status_code == 200
+    assert "add up to 4 but the question is worth 6 marks" in response.content.decode()
+    assert not Question.objects.exists()
+    response = coordinator_client.post(url, essay_post(bank, marks=6, points=[2, 2, 2]))
+    assert response.status_code == 302
+    assert Question.objects.get().rubric_criteria.count() == 3
+
+
+def test_question_list_filters_by_bank_and_type(coordinator_client):
+    question_bank_import_gift(text=GIFT)
+    question_bank_import_gift(text="::Other::True?{T}", bank_path="cc/module-2")
+    url = reverse("wagtailsnippets_assessments_question:list")
+    bank = QuestionBank.objects.get(path="cr/module-1")
+    html = coordinator_client.get(url, {"bank": bank.pk}).content.decode()
+    assert "Listening" in html and "Other" not in html
+    html = coordinator_client.get(url, {"qtype": "true_false"}).content.decode()
+    assert "Other" in html and "Listening" not in html
+
+
+def test_preview_shows_learner_view_and_answer_key(coordinator_client):
+    question_bank_import_gift(text=GIFT)
+    question = Question.objects.get()
+    url = reverse("wagtailsnippets_assessments_question:preview_on_edit", args=[question.pk])
+    data = nested_form_data(
+        {
+            "bank": question.bank_id,
+            "qtype": "single_choice",
+            "marks": "1",
+            "title": "Listening",
+            "stem": rich_text(question.stem),
+            "missing_word": "",
+            "tags": "",
+            "options": inline_formset(
+                [
+                    {"text": "Reflecting back", "fraction": "1", "feedback": "Yes."},
+                    {"text": "Interrupting", "fraction": "0", "feedback": "No."},
+                ]
+            ),
+            "tf_answer": "",
+            "feedback_true": "",
+            "feedback_false": "",
+            "numeric_answers": inline_formset([]),
+            "pairs": inline_formset([]),
+            "distractors": "",
+            "wrong_feedback": "",
+            "rubric_criteria": inline_formset([]),
+            "general_feedback": rich_text(""),
+        }
+    )
+    assert coordinator_client.post(url, data).json()["is_valid"]
+    html = coordinator_client.get(url).content.decode()
+    assert "What the learner sees" in html and "Answer key" in html
+    assert 'type="radio"' in html and "100%" in html
+
+
+def test_gift_upload_previews_then_imports(coordinator_client):
+    url = reverse("gift:import")
+    upload = SimpleUploadedFile("q.gift", GIFT.encode())
+    response = coordinator_client.post(url, {"file": upload, "bank": "", "tags": ""})
+    html = response.content.decode()
+    assert "Preview" in html and "Listening" in html and "Create" in html
+    assert not Question.objects.exists()
+    response = coordinator_client.post(url, {"confirm": "1", "text": GIFT, "bank": "", "tags": ""})
+    assert response.status_code == 302
+    assert Question.objects.get().title == "Listening"
+
+
+def test_gift_upload_with_errors_lists_lines_and_imports_nothing(coordinator_client):
+    upload = SimpleUploadedFile("q.gift", b"::A::{=a ~b}\n\n::B::{~a ~b}\n")
+    html = coordinator_client.post(reverse("gift:import"), {"file": upload}).content.decode()
+    assert "Nothing was imported" in html and "Line 3" in html
+    assert not Question.objects.exists()
+
+
+def test_gift_export_downloads(coordinator_client):
+    question_bank_import_gift(text=GIFT)
+    response = coordinator_client.get(reverse("gift:export"), {"bank": "cr", "tags": "", "download": "1"})
+    assert response["Content-Disposition"] == 'attachment; filename="questions.gift"'
+    assert "::Listening::" in response.content.decode()
+
+
+def test_learner_cannot_reach_question_admin(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("wagtailsnippets_assessments_question:list")).status_code == 302
+    assert client.get(reverse("gift:import")).status_code == 302
