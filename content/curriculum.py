@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.models import GroupPagePermission, Page, Site
 
+from assessments.models import Question, QuestionBank, QuizPage, QuizSlot, RubricCriterion
+from assessments.services import GiftImportError, question_bank_import_gift
 from content.models import CurriculumEntry, HomePage, StandardPage
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from training_site.accounts.roles import COORDINATORS_GROUP
@@ -27,6 +29,15 @@ CURRICULUM_DIR = Path(__file__).resolve().parent / "curriculum"
 BLOCK_ID_NAMESPACE = uuid.UUID("6c1d2a8e-4f0b-4c1e-9a57-0c2b3f6d7e81")
 COORDINATOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page")
 NON_LESSON_FILES = {"module.yaml", "quiz.yaml"}
+QUIZ_SETTINGS = (
+    "pass_mark",
+    "max_attempts",
+    "time_limit_minutes",
+    "grading_method",
+    "shuffle_questions",
+    "shuffle_options",
+    "review_after_close",
+)
 
 
 class CurriculumError(Exception):
@@ -234,7 +245,70 @@ class Loader:
                 if lesson_path.name in NON_LESSON_FILES:
                     continue
                 self.load_lesson(lesson_path, module)
+            if (module_dir / "quiz.yaml").exists():
+                self.load_quiz(module_dir / "quiz.yaml", module)
+        if (course_dir / "final.yaml").exists():
+            self.load_quiz(course_dir / "final.yaml", course)
         return course, data
+
+    def load_quiz(self, path: Path, parent) -> QuizPage:
+        """A quiz page from its YAML settings and the GIFT file beside it.
+
+        The questions are imported through the same GIFT importer coordinators use, into
+        the bank the YAML names; only when the sources changed (or the quiz is new).
+        """
+        data = _read_yaml(path)
+        _require(data, path, "key", "title", "bank")
+        gift_path = path.with_suffix(".gift")
+        gift_text = gift_path.read_text(encoding="utf-8")
+        digest = _hash({"yaml": data, "gift": gift_text})
+        entry = self.entries.get(data["key"])
+        if entry is None or (self.update and entry.source_hash != digest):
+            self.import_questions(data, gift_text, gift_path)
+        bank = QuestionBank.objects.get(path=data["bank"])
+        if data.get("draw"):
+            slots = [QuizSlot(bank=bank, draw_count=int(data["draw"]))]
+        else:
+            titles = _gift_titles(gift_text, gift_path)
+            by_title = {q.title: q for q in Question.objects.filter(bank=bank, title__in=titles)}
+            slots = [QuizSlot(question=by_title[title]) for title in titles]
+        review = data.get("review", "correct_answers")
+        fields = {
+            "title": data["title"],
+            "slug": data.get("slug") or ("final-assessment" if path.stem == "final" else "quiz"),
+            "intro": markdown_to_html(data.get("intro", "")),
+            "review_level": review,
+            "required_for_completion": bool(data.get("required", False)),
+            **{name: data[name] for name in QUIZ_SETTINGS if name in data},
+            "slots": slots,
+        }
+        return self.sync(
+            key=data["key"], parent=parent, model=QuizPage, fields=fields, source=path, digest=digest
+        )
+
+    def import_questions(self, data: dict, gift_text: str, gift_path: Path) -> None:
+        try:
+            question_bank_import_gift(text=gift_text, bank_path=data["bank"])
+        except GiftImportError as error:
+            raise CurriculumError(f"{gift_path}: {error}") from error
+        bank = QuestionBank.objects.get(path=data["bank"])
+        marks = data.get("marks") or {}
+        for title, criteria in (data.get("rubrics") or {}).items():
+            question = Question.objects.filter(bank=bank, title=title).first()
+            if question is None:
+                raise CurriculumError(f"{gift_path}: no question titled {title!r} for its rubric")
+            question.marks = marks.get(title, sum(c["points"] for c in criteria))
+            question.rubric_criteria.set(
+                [
+                    RubricCriterion(criterion=c["criterion"], points=c["points"], levels=c.get("levels", []))
+                    for c in criteria
+                ]
+            )
+            question.save()
+            errors = question.grading_errors()
+            if errors:
+                raise CurriculumError(f"{gift_path}: {title!r}: {' '.join(errors)}")
+            question.save_revision().publish()
 
     def load_lesson(self, path: Path, module: ModulePage) -> LessonPage:
         data = _read_yaml(path)
@@ -276,8 +350,8 @@ class Loader:
         except KeyError:
             raise CurriculumError(f"course {data['key']}: unknown course key {key!r}") from None
 
-    def sync(self, *, key, parent, model, fields, source: Path, tags=None):
-        digest = _hash({"fields": fields, "tags": tags})
+    def sync(self, *, key, parent, model, fields, source: Path, tags=None, digest: str | None = None):
+        digest = digest or _hash({"fields": fields, "tags": tags})
         entry = self.entries.get(key)
         if entry is None:
             page = model(**fields)
@@ -319,6 +393,15 @@ class Loader:
             },
         )
         self.entries[key] = entry
+
+
+def _gift_titles(text: str, path: Path) -> list[str]:
+    from assessments import gift
+
+    try:
+        return [q.title for q in gift.parse_gift(text)]
+    except gift.GiftError as error:
+        raise CurriculumError(f"{path}: {error}") from error
 
 
 def _slug_from_dir(path: Path) -> str:

@@ -10,12 +10,14 @@ from django.db.models import Count, Q
 from taggit.models import Tag
 
 from courses.models import (
+    ActivityResult,
     CoursePage,
     Enrollment,
     LessonPage,
     LessonProgress,
     ModulePage,
     ReflectionNote,
+    course_activity_models,
 )
 from courses.models.records import EnrollmentStatus
 
@@ -27,9 +29,20 @@ class LessonEntry:
 
 
 @dataclass
+class ActivityEntry:
+    activity: object
+    result: ActivityResult | None
+
+    @property
+    def status(self) -> str:
+        return self.result.status if self.result else "not_started"
+
+
+@dataclass
 class ModuleEntry:
     module: ModulePage
     lessons: list[LessonEntry] = field(default_factory=list)
+    activities: list[ActivityEntry] = field(default_factory=list)
 
     @property
     def completed_count(self) -> int:
@@ -50,6 +63,33 @@ def course_lessons(course: CoursePage):
 
 def course_lesson_ids(course: CoursePage) -> list[int]:
     return list(LessonPage.objects.live().descendant_of(course).order_by("path").values_list("pk", flat=True))
+
+
+def course_activities(course: CoursePage) -> list:
+    """Live activities (quizzes, ...) anywhere in the course, in tree order: one query per
+    activity type, not per activity."""
+    activities = []
+    for model in course_activity_models():
+        activities.extend(model.objects.live().descendant_of(course).defer_streamfields())
+    return sorted(activities, key=lambda page: page.path)
+
+
+def course_required_activity_ids(course: CoursePage) -> set[int]:
+    ids: set[int] = set()
+    for model in course_activity_models():
+        ids.update(
+            model.objects.live()
+            .descendant_of(course)
+            .filter(required_for_completion=True)
+            .values_list("pk", flat=True)
+        )
+    return ids
+
+
+def _activity_results(enrollment: Enrollment | None) -> dict[int, ActivityResult]:
+    if enrollment is None:
+        return {}
+    return {result.activity_id: result for result in enrollment.activity_results.all()}
 
 
 def enrollment_current(*, learner, course: CoursePage) -> Enrollment | None:
@@ -93,6 +133,15 @@ def course_outline_for_learner(*, course: CoursePage, user) -> dict:
         module_entry = by_path.get(lesson.path[: -_steplen()])
         if module_entry is not None:
             module_entry.lessons.append(LessonEntry(lesson=lesson, completed=lesson.pk in completed_ids))
+    results = _activity_results(enrollment)
+    final_activities = []
+    for activity in course_activities(course):
+        entry = ActivityEntry(activity=activity, result=results.get(activity.pk))
+        module_entry = by_path.get(activity.path[: -_steplen()])
+        if module_entry is not None:
+            module_entry.activities.append(entry)
+        else:
+            final_activities.append(entry)
     done = sum(1 for lesson in lessons if lesson.pk in completed_ids)
     resume = next((lesson for lesson in lessons if lesson.pk not in completed_ids), None)
     prerequisites = list(CoursePage.objects.live().filter(required_by=course).order_by("title"))
@@ -102,6 +151,7 @@ def course_outline_for_learner(*, course: CoursePage, user) -> dict:
         missing = course_missing_prerequisites(learner=user, course=course)
     return {
         "modules": modules,
+        "course_activities": final_activities,
         "enrollment": enrollment,
         "lesson_count": len(lessons),
         "completed_count": done,

@@ -13,17 +13,19 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from courses.models import (
+    ActivityResult,
     CoursePage,
     Enrollment,
     LessonPage,
     LessonProgress,
     ReflectionNote,
 )
-from courses.models.records import EnrollmentSource, EnrollmentStatus
+from courses.models.records import ActivityStatus, EnrollmentSource, EnrollmentStatus
 from courses.selectors import (
     course_for_lesson,
     course_lesson_ids,
     course_missing_prerequisites,
+    course_required_activity_ids,
     enrollment_current,
 )
 
@@ -85,7 +87,8 @@ def lesson_complete(*, learner, lesson: LessonPage) -> Enrollment:
 
 
 def enrollment_evaluate_completion(*, enrollment: Enrollment) -> bool:
-    """Complete the enrollment if every live lesson is done. Returns True if it completed now."""
+    """Complete the enrollment if every live lesson is done and every required activity
+    passed. Returns True if it completed now."""
     if enrollment.is_completed:
         return False
     lesson_ids = course_lesson_ids(enrollment.course)
@@ -94,8 +97,41 @@ def enrollment_evaluate_completion(*, enrollment: Enrollment) -> bool:
     )
     if not lesson_ids or done != set(lesson_ids):
         return False
+    required = course_required_activity_ids(enrollment.course)
+    if required:
+        passed = set(
+            enrollment.activity_results.filter(
+                activity_id__in=required, status=ActivityStatus.PASSED
+            ).values_list("activity_id", flat=True)
+        )
+        if passed != required:
+            return False
     enrollment_complete(enrollment=enrollment)
     return True
+
+
+def activity_result_record(*, learner, activity, status: str, score_percent=None) -> ActivityResult:
+    """Record the learner's current result in a course activity and re-check completion.
+
+    Called by the app that owns the activity (e.g. assessments after grading a quiz).
+    Raises Enrollment.DoesNotExist when the learner is not enrolled in the course.
+    """
+    course = CoursePage.objects.ancestor_of(activity).get()
+    with transaction.atomic():
+        enrollment = (
+            Enrollment.objects.select_for_update()
+            .filter(learner=learner, course=course)
+            .exclude(status=EnrollmentStatus.WITHDRAWN)
+            .get()
+        )
+        result, _created = ActivityResult.objects.update_or_create(
+            enrollment=enrollment,
+            activity_id=activity.pk,
+            defaults={"status": status, "score_percent": score_percent},
+        )
+        if status == ActivityStatus.PASSED:
+            enrollment_evaluate_completion(enrollment=enrollment)
+    return result
 
 
 def enrollment_complete(*, enrollment: Enrollment) -> Enrollment:

@@ -84,3 +84,48 @@ def build_course(
 
 def course_lessons(course: CoursePage) -> list[LessonPage]:
     return list(LessonPage.objects.descendant_of(course).order_by("path"))
+
+
+def gift_questions(count: int, *, prefix: str = "Q", marker: str = "") -> str:
+    """GIFT text with ``count`` questions cycling through the objective types.
+
+    ``marker`` is put into every feedback text, the general feedback and the accepted
+    short answers (the parts a learner must not see before review), so tests can prove
+    none of it reaches the browser early.
+    """
+    templates = [
+        "::{t}::Pick the right one.{{=Right#Yes{m} ~Wrong#No{m} ~Also wrong#No{m} ####General{m}}}",
+        "::{t}::Pick two.{{~%50%Good A#fb{m} ~%50%Good B#fb{m} ~%-100%Bad#fb{m}}}",
+        "::{t}::The sky is blue.{{T#wrong{m}#right{m}}}",
+        "::{t}::Name the practice.{{=humility{m} =%50%awareness#half{m}}}",
+        "::{t}::Match them.{{=Left one -> Right one =Left two -> Right two =Left three -> Right three}}",
+        "::{t}::How many hours?{{#6:0.5#exactly{m}}}",
+    ]
+    parts = []
+    for n in range(count):
+        parts.append(templates[n % len(templates)].format(t=f"{prefix} {n + 1:03d}", m=marker))
+    return "\n\n".join(parts) + "\n"
+
+
+def make_questions(count: int, *, bank: str = "test/bank", prefix: str = "Q", marker: str = "", tags=()):
+    from assessments.models import Question
+    from assessments.services import question_bank_import_gift
+
+    report = question_bank_import_gift(
+        text=gift_questions(count, prefix=prefix, marker=marker), bank_path=bank, tags=list(tags)
+    )
+    return list(Question.objects.filter(pk__in=[q.pk for q in report.questions]).order_by("title"))
+
+
+def build_quiz(parent, *, questions=(), draw=None, title: str = "Check your understanding", **settings):
+    """A live quiz under a module or course with fixed questions and/or one random draw."""
+    from assessments.models import QuizPage, QuizSlot
+
+    slots = [QuizSlot(question=q) for q in questions]
+    if draw is not None:
+        bank, count, tag = draw
+        slots.append(QuizSlot(bank=bank, draw_count=count, tag=tag))
+    quiz = QuizPage(title=title, **settings)
+    quiz.slots = slots
+    parent.add_child(instance=quiz)
+    return quiz

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("learning/", content_views.dashboard, name="dashboard"),
     path("learning/", include("courses.urls")),
+    path("learning/", include("assessments.urls")),
     path("search/", content_views.search, name="search"),
     path("health/", views.health, name="health"),
 ]

@@ -19,3 +19,24 @@ __all__ = [
     "QuestionType",
     "RubricCriterion",
 ]
+from .quizzes import (  # noqa: E402
+    Attempt,
+    AttemptState,
+    GradingMethod,
+    QuizAccommodation,
+    QuizPage,
+    QuizSlot,
+    Response,
+    ReviewLevel,
+)
+
+__all__ += [
+    "Attempt",
+    "AttemptState",
+    "GradingMethod",
+    "QuizAccommodation",
+    "QuizPage",
+    "QuizSlot",
+    "Response",
+    "ReviewLevel",
+]

@@ -325,7 +325,10 @@ def grading_data_errors(data: dict) -> list[str]:
             errors.append(_("Add at least two options."))
         if qtype == graders.SINGLE_CHOICE and not any(f == 1 for f in fractions):
             errors.append(_("Give one option a fraction of 1 (fully correct)."))
-        if qtype == graders.MULTIPLE_RESPONSE and sum(f for f in fractions if f > 0) != 1:
+        # Thirds (%33.33333%) are stored to five places, so allow that rounding.
+        if qtype == graders.MULTIPLE_RESPONSE and abs(sum(f for f in fractions if f > 0) - 1) > Decimal(
+            "0.0001"
+        ):
             errors.append(_("The positive fractions of a multiple-response question must add up to 1."))
     elif qtype == graders.SHORT_ANSWER:
         if not any(Decimal(a["fraction"] or 0) == 1 for a in data["answers"]):

@@ -1,7 +1,19 @@
-from .pages import CourseIndexPage, CoursePage, CourseTag, LessonPage, LessonTag, ModulePage
-from .records import Enrollment, LessonProgress, ReflectionNote
+from .pages import (
+    CourseActivity,
+    CourseIndexPage,
+    CoursePage,
+    CourseTag,
+    LessonPage,
+    LessonTag,
+    ModulePage,
+    course_activity_models,
+)
+from .records import ActivityResult, Enrollment, LessonProgress, ReflectionNote
 
 __all__ = [
+    "ActivityResult",
+    "CourseActivity",
+    "course_activity_models",
     "CourseIndexPage",
     "CoursePage",
     "CourseTag",

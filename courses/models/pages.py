@@ -15,11 +15,46 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.coreutils import resolve_model_string
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, get_page_models
 from wagtail.search import index
 
 from courses.blocks import LessonBodyBlock
+
+
+class CourseActivity(models.Model):
+    """A page inside a course that a learner completes by passing it (e.g. a quiz).
+
+    Apps above courses subclass this; courses finds them without importing those apps, so
+    the outline and the completion rule work for any kind of activity.
+    """
+
+    required_for_completion = models.BooleanField(
+        default=False, help_text=_("Learners must pass this to complete the course.")
+    )
+
+    activity_label = _("Activity")
+
+    class Meta:
+        abstract = True
+
+
+def course_activity_models() -> list[type[Page]]:
+    return [model for model in get_page_models() if issubclass(model, CourseActivity)]
+
+
+class ActivityParentMixin:
+    """Allows course activities (declared elsewhere) as children, besides ``subpage_types``."""
+
+    @classmethod
+    def clean_subpage_models(cls):
+        if cls._clean_subpage_models is None:
+            declared = [resolve_model_string(name, cls._meta.app_label) for name in cls.subpage_types]
+            cls._clean_subpage_models = declared + [
+                model for model in course_activity_models() if model not in declared
+            ]
+        return cls._clean_subpage_models
 
 
 class CourseIndexPage(Page):
@@ -53,7 +88,7 @@ class CourseLevel(models.TextChoices):
     ADVANCED = "advanced", _("Advanced")
 
 
-class CoursePage(Page):
+class CoursePage(ActivityParentMixin, Page):
     """A course: its public description and the modules beneath it."""
 
     summary = models.TextField(help_text=_("One to three sentences shown in the catalogue."))
@@ -130,7 +165,7 @@ class CoursePage(Page):
         return context
 
 
-class ModulePage(Page):
+class ModulePage(ActivityParentMixin, Page):
     """A group of lessons (and later quizzes) within a course."""
 
     summary = models.TextField(blank=True)

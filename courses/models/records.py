@@ -105,3 +105,36 @@ class ReflectionNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note by {self.author_id} on lesson {self.lesson_id}"
+
+
+class ActivityStatus(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Not passed yet")
+    PENDING = "pending", _("Waiting for grading")
+
+
+class ActivityResult(models.Model):
+    """The learner's current result in one course activity (e.g. a quiz), as reported by
+    the app that owns the activity. Required activities must be passed to complete."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="activity_results")
+    activity = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=ActivityStatus.choices)
+    score_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "activity"], name="courses_activityresult_unique"),
+            models.CheckConstraint(
+                condition=Q(score_percent__isnull=True) | Q(score_percent__gte=0, score_percent__lte=100),
+                name="courses_activityresult_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: activity {self.activity_id} {self.status}"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == ActivityStatus.PASSED

@@ -37,6 +37,30 @@ def word_count(lesson: LessonPage) -> int:
     return sum(len(re.findall(r"\w+(?:['’-]\w+)*", block_text(block))) for block in lesson.body)
 
 
+def check_quizzes(course: CoursePage, modules: list[ModulePage]) -> int:
+    """Every module has a quiz of 5+ questions in 3+ types; the course has a required final
+    drawn from a pool of 15+ with an 80% pass mark. Returns the number of rubric essays."""
+    from assessments.models import Question, QuizPage
+
+    essays = 0
+    for module in modules:
+        quiz = QuizPage.objects.child_of(module).live().get()
+        questions = [slot.question for slot in quiz.slots.all()]
+        assert len(questions) >= 5, quiz.title
+        assert len({q.qtype for q in questions}) >= 3, quiz.title
+        assert not quiz.required_for_completion
+        for question in questions:
+            assert question.live and question.grading_errors() == [], question.title
+            essays += question.qtype == "essay"
+    final = QuizPage.objects.child_of(course).live().get()
+    assert final.required_for_completion and final.pass_mark == 80
+    (slot,) = final.slots.all()
+    pool = Question.objects.filter(bank=slot.bank, live=True)
+    assert pool.count() >= 15 and slot.draw_count <= pool.count()
+    assert not pool.filter(qtype="essay").exists()
+    return essays
+
+
 def check_course(course: CoursePage, *, min_modules: int, min_words: int) -> list[LessonPage]:
     modules = list(ModulePage.objects.child_of(course).live())
     assert len(modules) >= min_modules, course.title
@@ -54,11 +78,13 @@ def check_course(course: CoursePage, *, min_modules: int, min_words: int) -> lis
             assert "quote" not in types, f"{lesson.title}: no quotations in the curriculum"
             assert word_count(lesson) >= min_words, (lesson.title, word_count(lesson))
         lessons.extend(module_lessons)
+    course.rubric_essays = check_quizzes(course, modules)
     return lessons
 
 
 @pytest.mark.django_db
-def test_curriculum_loads_with_promised_structure_and_renders(client):
+def test_curriculum_loads_with_promised_structure_and_renders(client, settings):
+    settings.COURSE_COMPLETION_HANDLERS = []
     report = curriculum_load()
     assert report.created
     again = curriculum_load()
@@ -78,6 +104,7 @@ def test_curriculum_loads_with_promised_structure_and_renders(client):
     for slug in SKILL_COURSES:
         course = courses[slug]
         lessons += check_course(course, min_modules=4, min_words=400)
+        assert course.rubric_essays >= 1, course.title
         assert not CoursePage.objects.filter(required_by=course).exists()
         assert list(CoursePage.objects.filter(recommended_by=course)) == [pathway]
 
@@ -90,3 +117,7 @@ def test_curriculum_loads_with_promised_structure_and_renders(client):
         assert response.status_code == 200, lesson.url
     for course in courses.values():
         assert "Recommended" in client.get(course.url).content.decode() or course.slug == PATHWAY
+    from assessments.models import QuizPage
+
+    for quiz in QuizPage.objects.live():
+        assert client.get(quiz.url).status_code == 200, quiz.url

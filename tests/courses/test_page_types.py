@@ -2,6 +2,7 @@ from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
+from assessments.models import QuizPage
 from content.models import HomePage, StandardPage
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from courses.services import enrollment_create
@@ -19,11 +20,16 @@ class PageTreeRulesTests(WagtailPageTestCase):
 
     def test_course_parent_and_children(self):
         self.assertAllowedParentPageTypes(CoursePage, {CourseIndexPage})
-        self.assertAllowedSubpageTypes(CoursePage, {ModulePage})
+        self.assertAllowedSubpageTypes(CoursePage, {ModulePage, QuizPage})
 
     def test_module_parent_and_children(self):
         self.assertAllowedParentPageTypes(ModulePage, {CoursePage})
-        self.assertAllowedSubpageTypes(ModulePage, {LessonPage})
+        self.assertAllowedSubpageTypes(ModulePage, {LessonPage, QuizPage})
+
+    def test_quiz_sits_in_a_module_or_course(self):
+        self.assertAllowedParentPageTypes(QuizPage, {ModulePage, CoursePage})
+        self.assertAllowedSubpageTypes(QuizPage, set())
+        self.assertCanNotCreateAt(LessonPage, QuizPage)
 
     def test_lesson_is_a_leaf_under_a_module(self):
         self.assertAllowedParentPageTypes(LessonPage, {ModulePage})

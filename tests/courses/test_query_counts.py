@@ -12,7 +12,7 @@ from tests.factories import build_course, course_lessons
 
 pytestmark = pytest.mark.django_db
 
-COURSE_PAGE_BUDGET = 20
+COURSE_PAGE_BUDGET = 22
 LESSON_PAGE_BUDGET = 22
 DASHBOARD_BUDGET = 8
 

@@ -1,0 +1,109 @@
+"""Reads for quizzes and attempts."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from assessments.models import Attempt, AttemptState, GradingMethod, Question, QuizPage
+from courses.models import CoursePage
+from courses.selectors import enrollment_current
+
+
+def quiz_course(quiz: QuizPage) -> CoursePage:
+    return CoursePage.objects.ancestor_of(quiz).get()
+
+
+def draw_candidates(*, bank_id: int, tag: str = "", exclude: set[int] = frozenset()):
+    questions = Question.objects.filter(bank_id=bank_id, live=True).exclude(pk__in=exclude)
+    if tag:
+        questions = questions.filter(tags__name__iexact=tag)
+    return questions.distinct()
+
+
+def quiz_slot_problems(*, slots) -> list[str]:
+    """Why a quiz with these slots cannot be published (empty when it can)."""
+    problems = []
+    fixed_ids = {slot.question_id for slot in slots if slot.question_id}
+    if len(fixed_ids) != sum(1 for slot in slots if slot.question_id):
+        problems.append(_("The same question is used twice."))
+    fixed = {q.pk: q for q in Question.objects.filter(pk__in=fixed_ids).prefetch_related("rubric_criteria")}
+    for slot in slots:
+        if slot.question_id:
+            question = fixed.get(slot.question_id)
+            if question is None or not question.live:
+                problems.append(_("“%(q)s” is not published.") % {"q": question or slot.question_id})
+            elif question.grading_errors():
+                problems.append(_("“%(q)s” cannot be graded yet.") % {"q": question.title})
+        elif slot.bank_id:
+            available = draw_candidates(bank_id=slot.bank_id, tag=slot.tag, exclude=fixed_ids).count()
+            if available < (slot.draw_count or 0):
+                problems.append(
+                    _("The bank “%(bank)s” has %(n)d live questions%(tag)s, but the draw asks for %(want)d.")
+                    % {
+                        "bank": slot.bank.path,
+                        "n": available,
+                        "tag": _(" tagged “%s”") % slot.tag if slot.tag else "",
+                        "want": slot.draw_count,
+                    }
+                )
+        else:
+            problems.append(_("Each slot needs a question, or a bank and a number to draw."))
+    return problems
+
+
+def quiz_question_count(quiz: QuizPage) -> int:
+    return sum(1 if slot.question_id else (slot.draw_count or 0) for slot in quiz.slots.all())
+
+
+def quiz_aggregate_percent(*, attempts: list[Attempt], method: str) -> Decimal | None:
+    """The learner's quiz grade across graded attempts, by the quiz's grading method."""
+    graded = sorted((a for a in attempts if a.state == AttemptState.GRADED), key=lambda a: a.number)
+    if not graded:
+        return None
+    percents = [a.percent for a in graded]
+    if method == GradingMethod.AVERAGE:
+        return (sum(percents) / len(percents)).quantize(Decimal("0.01"))
+    if method == GradingMethod.FIRST:
+        return percents[0]
+    if method == GradingMethod.LAST:
+        return percents[-1]
+    return max(percents)
+
+
+def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
+    """The quiz intro page: rules, the learner's attempts, and what they may do next."""
+    attempts = []
+    enrollment = None
+    if user.is_authenticated:
+        attempts = list(Attempt.objects.filter(learner=user, quiz=quiz).order_by("number"))
+        enrollment = enrollment_current(learner=user, course=quiz_course(quiz))
+    used = sum(1 for a in attempts if a.state != AttemptState.ABANDONED)
+    in_progress = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
+    grade = quiz_aggregate_percent(attempts=attempts, method=quiz.grading_method)
+    return {
+        "attempts": attempts,
+        "enrollment": enrollment,
+        "attempts_used": used,
+        "attempts_left": None if not quiz.max_attempts else max(0, quiz.max_attempts - used),
+        "attempt_in_progress": in_progress,
+        "quiz_grade": grade,
+        "quiz_passed": grade is not None and grade >= quiz.pass_mark,
+        "question_count": quiz_question_count(quiz),
+    }
+
+
+def attempt_for_learner(*, learner, attempt_id: int) -> Attempt:
+    """The learner's own attempt; anyone else's raises Attempt.DoesNotExist (a 404)."""
+    return Attempt.objects.select_related("quiz").get(pk=attempt_id, learner=learner)
+
+
+def attempts_needing_grading():
+    return (
+        Attempt.objects.filter(state=AttemptState.NEEDS_GRADING)
+        .select_related("quiz", "learner")
+        .annotate(
+            pending=Count("responses", filter=Q(responses__needs_manual=True, responses__graded_at=None))
+        )
+        .order_by("submitted_at")
+    )

@@ -1,0 +1,169 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments import attempts as services
+from assessments.display import learner_view
+from assessments.models import Attempt, AttemptState, QuizPage
+from assessments.review import attempt_review
+from assessments.selectors import attempt_for_learner, quiz_course
+from courses.selectors import enrollment_current
+
+MAX_BODY_BYTES = 1_000_000
+
+
+def quiz_serve(request, quiz: QuizPage, serve, *args, **kwargs):
+    """Quizzes are for enrolled learners; an expired attempt is finalised when the quiz is opened."""
+    if getattr(request, "is_preview", False):
+        return serve(request, *args, **kwargs)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    course = quiz_course(quiz)
+    if enrollment_current(learner=request.user, course=course) is None:
+        messages.info(request, _("Enroll in this course to take its quizzes."))
+        return redirect(course.get_url(request=request))
+    for attempt in Attempt.objects.filter(learner=request.user, quiz=quiz, state=AttemptState.IN_PROGRESS):
+        services.attempt_finalise_if_expired(attempt=attempt)
+    return serve(request, *args, **kwargs)
+
+
+def _get_attempt(request, attempt_id: int) -> Attempt:
+    try:
+        return attempt_for_learner(learner=request.user, attempt_id=attempt_id)
+    except Attempt.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _too_large(request) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
+    except ValueError:
+        return True
+
+
+def _sequence(request) -> int | None:
+    value = request.POST.get("sequence", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_POST
+def quiz_start(request, quiz_id: int):
+    quiz = get_object_or_404(QuizPage.objects.live(), pk=quiz_id)
+    try:
+        attempt = services.quiz_start(learner=request.user, quiz=quiz)
+    except services.NotEnrolled as error:
+        raise Http404 from error
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(quiz.get_url(request=request))
+    return redirect("assessments:attempt", attempt_id=attempt.pk)
+
+
+@login_required
+def attempt_take(request, attempt_id: int):
+    attempt = _get_attempt(request, attempt_id)
+    attempt = services.attempt_finalise_if_expired(attempt=attempt)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        return redirect("assessments:result", attempt_id=attempt.pk)
+    quiz = attempt.quiz
+    shuffle = quiz.shuffle_options
+    items = [
+        {
+            "number": index,
+            "name": services.field_name(response),
+            "response": response.answer,
+            "view": learner_view(
+                grading_data=response.grading_data,
+                stem=response.stem,
+                seed=response.option_seed,
+                shuffle=shuffle,
+            ),
+        }
+        for index, response in enumerate(attempt.responses.all(), start=1)
+    ]
+    remaining = None
+    if attempt.deadline:
+        remaining = max(0, int((attempt.deadline - timezone.now()).total_seconds()))
+    return render(
+        request,
+        "assessments/attempt_take.html",
+        {"attempt": attempt, "quiz": quiz, "items": items, "remaining_seconds": remaining},
+    )
+
+
+@login_required
+@require_POST
+def attempt_save(request, attempt_id: int):
+    """Autosave (JSON) or the Save button (redirect). Stale sequence → 409."""
+    if _too_large(request):
+        return HttpResponseBadRequest(_("The request is too large."))
+    attempt = _get_attempt(request, attempt_id)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    sequence = _sequence(request)
+    if sequence is None:
+        return HttpResponseBadRequest(_("The form is missing its sequence number."))
+    try:
+        attempt = services.attempt_save(
+            attempt_id=attempt.pk, learner=request.user, data=request.POST, sequence=sequence
+        )
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    except services.StaleSequence:
+        message = _(
+            "These answers are out of date: the quiz was saved from another window. Reload to continue."
+        )
+        if wants_json:
+            return JsonResponse({"error": message}, status=409)
+        return render(
+            request, "assessments/attempt_conflict.html", {"attempt": attempt, "message": message}, status=409
+        )
+    except services.AttemptClosed:
+        if wants_json:
+            return JsonResponse({"error": _("This attempt is closed."), "closed": True}, status=409)
+        return redirect("assessments:result", attempt_id=attempt.pk)
+    if wants_json:
+        return JsonResponse({"sequence": attempt.sequence, "saved_at": timezone.now().isoformat()})
+    messages.success(request, _("Your answers have been saved."))
+    return redirect("assessments:attempt", attempt_id=attempt.pk)
+
+
+@login_required
+@require_POST
+def attempt_submit(request, attempt_id: int):
+    if _too_large(request):
+        return HttpResponseBadRequest(_("The request is too large."))
+    attempt = _get_attempt(request, attempt_id)
+    try:
+        attempt = services.attempt_submit(
+            attempt_id=attempt.pk, learner=request.user, data=request.POST, sequence=_sequence(request)
+        )
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    except services.StaleSequence:
+        message = _(
+            "These answers are out of date: the quiz was saved from another window. Reload to continue."
+        )
+        return render(
+            request, "assessments/attempt_conflict.html", {"attempt": attempt, "message": message}, status=409
+        )
+    return redirect("assessments:result", attempt_id=attempt.pk)
+
+
+@login_required
+def attempt_result(request, attempt_id: int):
+    attempt = _get_attempt(request, attempt_id)
+    attempt = services.attempt_finalise_if_expired(attempt=attempt)
+    if attempt.state == AttemptState.IN_PROGRESS:
+        return redirect("assessments:attempt", attempt_id=attempt.pk)
+    review = attempt_review(attempt=attempt, now=timezone.now())
+    return render(
+        request, "assessments/attempt_result.html", {"attempt": attempt, "quiz": attempt.quiz, **review}
+    )
