@@ -1,16 +1,21 @@
 """Wagtail admin views for importing and exporting GIFT files."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments import gift
+from assessments.attempts import response_grade_manual
 from assessments.forms import GiftConfirmForm, GiftExportForm, GiftUploadForm
+from assessments.models import Attempt
+from assessments.selectors import attempts_needing_grading
 from assessments.services import GiftImportError, question_bank_export_gift, question_bank_import_gift
 
 
@@ -99,4 +104,47 @@ def gift_export(request):
         )
     return TemplateResponse(
         request, "assessments/admin/gift_export.html", {"form": form, "page_title": _("Export GIFT")}
+    )
+
+
+def grading_index(request):
+    """Attempts with open responses waiting for a coordinator."""
+    _require(request, "change_question")
+    return TemplateResponse(
+        request,
+        "assessments/admin/grading_index.html",
+        {"attempts": attempts_needing_grading(), "page_title": _("Grading")},
+    )
+
+
+def grading_attempt(request, attempt_id: int):
+    """Score each open response of one attempt against its rubric."""
+    _require(request, "change_question")
+    attempt = get_object_or_404(Attempt.objects.select_related("quiz", "learner"), pk=attempt_id)
+    responses = [r for r in attempt.responses.all() if r.needs_manual]
+    errors = {}
+    if request.method == "POST":
+        for response in responses:
+            selections = {
+                c["id"]: request.POST.get(f"r{response.pk}-{c['id']}", "")
+                for c in response.grading_data["rubric"]
+            }
+            if not all(selections.values()):
+                continue
+            try:
+                response_grade_manual(
+                    response_id=response.pk,
+                    selections={key: Decimal(value) for key, value in selections.items()},
+                    grader=request.user,
+                    comment=request.POST.get(f"r{response.pk}-comment", "")[:5000],
+                )
+            except (ValidationError, InvalidOperation) as error:
+                errors[response.pk] = error.messages if isinstance(error, ValidationError) else [str(error)]
+        if not errors:
+            messages.success(request, _("Grades saved."))
+            return redirect("grading:index")
+    return TemplateResponse(
+        request,
+        "assessments/admin/grading_attempt.html",
+        {"attempt": attempt, "responses": responses, "errors": errors, "page_title": _("Grade attempt")},
     )

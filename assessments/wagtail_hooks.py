@@ -11,7 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from assessments import admin_views
 from assessments.forms import QuestionForm
-from assessments.models import Question, QuestionBank
+from assessments.models import Question, QuestionBank, QuizAccommodation
 
 
 class QuestionBankViewSet(SnippetViewSet):
@@ -58,19 +58,58 @@ class GiftViewSet(ViewSet):
         ]
 
     def get_menu_item(self, order=None):
-        return GiftMenuItem(self.menu_label, self.menu_url, icon_name=self.icon, order=order or 900)
+        return PermissionMenuItem(
+            self.menu_label,
+            self.menu_url,
+            icon_name=self.icon,
+            order=order or 900,
+            permission="assessments.add_question",
+        )
 
 
-class GiftMenuItem(MenuItem):
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
     def is_shown(self, request):
-        return request.user.has_perm("assessments.add_question")
+        return request.user.has_perm(self.permission)
+
+
+class GradingViewSet(ViewSet):
+    name = "grading"
+    icon = "check"
+    menu_label = _("Grading")
+
+    def get_urlpatterns(self):
+        return [
+            path("", admin_views.grading_index, name="index"),
+            path("<int:attempt_id>/", admin_views.grading_attempt, name="attempt"),
+        ]
+
+    def get_menu_item(self, order=None):
+        return PermissionMenuItem(
+            self.menu_label,
+            self.menu_url,
+            icon_name=self.icon,
+            order=order or 800,
+            permission="assessments.change_question",
+        )
+
+
+class AccommodationViewSet(SnippetViewSet):
+    model = QuizAccommodation
+    icon = "time"
+    menu_label = _("Extra time")
+    list_display = ["learner", "quiz", "extra_minutes", "note"]
+    search_fields = ["note"]
 
 
 class TrainingGroup(SnippetViewSetGroup):
     menu_label = _("Training")
     menu_icon = "tasks"
     menu_order = 250
-    items = (QuestionViewSet, QuestionBankViewSet, GiftViewSet)
+    items = (QuestionViewSet, QuestionBankViewSet, GiftViewSet, GradingViewSet, AccommodationViewSet)
 
 
 register_snippet(TrainingGroup)

@@ -145,3 +145,54 @@ def test_learner_cannot_reach_question_admin(client):
     client.force_login(UserFactory())
     assert client.get(reverse("wagtailsnippets_assessments_question:list")).status_code == 302
     assert client.get(reverse("gift:import")).status_code == 302
+
+
+def test_coordinator_grades_an_open_response(coordinator_client, learner, enrolled, module):
+    """The grading screen lists the attempt; saving rubric levels grades it."""
+    from django.http import QueryDict
+
+    from assessments import attempts as services
+    from assessments.models import AttemptState, RubricCriterion
+    from tests.factories import build_quiz
+
+    question_bank_import_gift(text="::Essay::Tell us what you would do.{}", bank_path="essays")
+    essay = Question.objects.get()
+    essay.marks = 2
+    RubricCriterion.objects.create(
+        question=essay,
+        criterion="Names the concern",
+        points=2,
+        levels=[{"points": 0, "descriptor": "No"}, {"points": 2, "descriptor": "Yes"}],
+    )
+    essay.save_revision().publish()
+    quiz = build_quiz(module, questions=[essay], title="Essay quiz")
+    attempt = services.quiz_start(learner=learner, quiz=quiz)
+    services.attempt_submit(
+        attempt_id=attempt.pk, learner=learner, data=QueryDict("q1=<b>I would listen</b>")
+    )
+    html = coordinator_client.get(reverse("grading:index")).content.decode()
+    assert "Essay quiz" in html
+    page = coordinator_client.get(reverse("grading:attempt", args=[attempt.pk])).content.decode()
+    assert "&lt;b&gt;I would listen&lt;/b&gt;" in page
+    response = attempt.responses.get()
+    criterion_id = response.grading_data["rubric"][0]["id"]
+    result = coordinator_client.post(
+        reverse("grading:attempt", args=[attempt.pk]),
+        {f"r{response.pk}-{criterion_id}": "2", f"r{response.pk}-comment": "Clear."},
+    )
+    assert result.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.state == AttemptState.GRADED and attempt.percent == 100
+
+
+def test_coordinator_grants_extra_time(coordinator_client, learner, module, questions):
+    from assessments.models import QuizAccommodation
+    from tests.factories import build_quiz
+
+    quiz = build_quiz(module, questions=questions, time_limit_minutes=30, title="Timed")
+    response = coordinator_client.post(
+        reverse("wagtailsnippets_assessments_quizaccommodation:add"),
+        {"learner": learner.pk, "quiz": quiz.pk, "extra_minutes": "15", "note": "IEP accommodation"},
+    )
+    assert response.status_code == 302
+    assert QuizAccommodation.objects.get().extra_minutes == 15
