@@ -35,6 +35,48 @@
     }).catch(function () { status.textContent = "Not saved: check your connection."; });
   }
 
+  // Before submitting, list unanswered questions in the error summary and move focus
+  // there; a second submit goes ahead.
+  var confirmed = false;
+  form.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    if (confirmed || (submitter && submitter.getAttribute("formaction"))) { return; }
+    var unanswered = [];
+    form.querySelectorAll("fieldset.question").forEach(function (fieldset, index) {
+      var answered = Array.prototype.some.call(
+        fieldset.querySelectorAll("input, select, textarea"),
+        function (el) {
+          if (el.type === "radio" || el.type === "checkbox") { return el.checked; }
+          return el.value.trim() !== "";
+        });
+      if (!answered) { unanswered.push({ id: fieldset.id, number: index + 1 }); }
+    });
+    if (!unanswered.length) { return; }
+    event.preventDefault();
+    confirmed = true;
+    errorBox.innerHTML = "";
+    var heading = document.createElement("h2");
+    heading.textContent = unanswered.length === 1
+      ? "1 question has no answer"
+      : unanswered.length + " questions have no answer";
+    var list = document.createElement("ul");
+    unanswered.forEach(function (item) {
+      var li = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "#" + item.id;
+      link.textContent = "Question " + item.number;
+      li.appendChild(link);
+      list.appendChild(li);
+    });
+    var hint = document.createElement("p");
+    hint.textContent = "Answer them, or choose Submit for grading again to finish anyway.";
+    errorBox.appendChild(heading);
+    errorBox.appendChild(list);
+    errorBox.appendChild(hint);
+    errorBox.hidden = false;
+    errorBox.focus();
+  });
+
   form.addEventListener("change", function () {
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 800);
