@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +12,7 @@ from assessments.display import learner_view
 from assessments.models import Attempt, AttemptState, QuizPage
 from assessments.review import attempt_review
 from assessments.selectors import attempt_for_learner, quiz_course
-from courses.selectors import enrollment_current
+from courses.views import enrollment_gate
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -22,12 +21,9 @@ def quiz_serve(request, quiz: QuizPage, serve, *args, **kwargs):
     """Quizzes are for enrolled learners; an expired attempt is finalised when the quiz is opened."""
     if getattr(request, "is_preview", False):
         return serve(request, *args, **kwargs)
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    course = quiz_course(quiz)
-    if enrollment_current(learner=request.user, course=course) is None:
-        messages.info(request, _("Enroll in this course to take its quizzes."))
-        return redirect(course.get_url(request=request))
+    gate = enrollment_gate(request, quiz_course(quiz), _("Enroll in this course to take its quizzes."))
+    if gate:
+        return gate
     for attempt in Attempt.objects.filter(learner=request.user, quiz=quiz, state=AttemptState.IN_PROGRESS):
         services.attempt_finalise_if_expired(attempt=attempt)
     return serve(request, *args, **kwargs)

@@ -12,17 +12,24 @@ from courses.models import CoursePage, Enrollment, LessonPage
 from courses.selectors import course_for_lesson, enrollment_current
 
 
-def lesson_serve(request, lesson: LessonPage, serve, *args, **kwargs):
-    """Lessons are for enrolled learners: anonymous → log in; not enrolled → the course page."""
+def enrollment_gate(request, course, message: str):
+    """For course content: anonymous → log in; not enrolled → the course page with a
+    message. Returns that redirect, or None and sets ``request.course_enrollment``."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    course = course_for_lesson(lesson)
     enrollment = enrollment_current(learner=request.user, course=course)
     if enrollment is None:
-        messages.info(request, _("Enroll in this course to read its lessons."))
+        messages.info(request, message)
         return redirect(course.get_url(request=request))
     request.course_enrollment = enrollment
-    return serve(request, *args, **kwargs)
+    return None
+
+
+def lesson_serve(request, lesson: LessonPage, serve, *args, **kwargs):
+    gate = enrollment_gate(
+        request, course_for_lesson(lesson), _("Enroll in this course to read its lessons.")
+    )
+    return gate or serve(request, *args, **kwargs)
 
 
 @login_required

@@ -26,33 +26,36 @@ def coordinator_client(client):
     return client
 
 
-def essay_post(bank, *, marks, points):
+def question_post(bank_id, *, qtype, marks="1", title="Question", stem="<p>Q?</p>", **inlines):
+    """Admin form data for a question; ``inlines`` give options, rubric_criteria, ..."""
     return nested_form_data(
         {
-            "bank": bank.pk,
-            "qtype": "essay",
+            "bank": bank_id,
+            "qtype": qtype,
             "marks": str(marks),
-            "title": "Scenario",
-            "stem": rich_text("<p>What would you do?</p>"),
+            "title": title,
+            "stem": rich_text(stem),
             "missing_word": "",
             "tags": "",
-            "options": inline_formset([]),
             "tf_answer": "",
             "feedback_true": "",
             "feedback_false": "",
-            "numeric_answers": inline_formset([]),
-            "pairs": inline_formset([]),
             "distractors": "",
             "wrong_feedback": "",
-            "rubric_criteria": inline_formset(
-                [
-                    {"criterion": f"Criterion {i}", "points": str(p), "levels": "[]"}
-                    for i, p in enumerate(points)
-                ]
-            ),
             "general_feedback": rich_text(""),
+            **{
+                name: inline_formset(inlines.get(name, []))
+                for name in ("options", "numeric_answers", "pairs", "rubric_criteria")
+            },
         }
     )
+
+
+def essay_post(bank, *, marks, points):
+    criteria = [
+        {"criterion": f"Criterion {i}", "points": str(p), "levels": "[]"} for i, p in enumerate(points)
+    ]
+    return question_post(bank.pk, qtype="essay", marks=marks, title="Scenario", rubric_criteria=criteria)
 
 
 def test_essay_rubric_must_add_up_to_marks(coordinator_client):
@@ -83,31 +86,15 @@ def test_preview_shows_learner_view_and_answer_key(coordinator_client):
     question_bank_import_gift(text=GIFT)
     question = Question.objects.get()
     url = reverse("wagtailsnippets_assessments_question:preview_on_edit", args=[question.pk])
-    data = nested_form_data(
-        {
-            "bank": question.bank_id,
-            "qtype": "single_choice",
-            "marks": "1",
-            "title": "Listening",
-            "stem": rich_text(question.stem),
-            "missing_word": "",
-            "tags": "",
-            "options": inline_formset(
-                [
-                    {"text": "Reflecting back", "fraction": "1", "feedback": "Yes."},
-                    {"text": "Interrupting", "fraction": "0", "feedback": "No."},
-                ]
-            ),
-            "tf_answer": "",
-            "feedback_true": "",
-            "feedback_false": "",
-            "numeric_answers": inline_formset([]),
-            "pairs": inline_formset([]),
-            "distractors": "",
-            "wrong_feedback": "",
-            "rubric_criteria": inline_formset([]),
-            "general_feedback": rich_text(""),
-        }
+    data = question_post(
+        question.bank_id,
+        qtype="single_choice",
+        title="Listening",
+        stem=question.stem,
+        options=[
+            {"text": "Reflecting back", "fraction": "1", "feedback": "Yes."},
+            {"text": "Interrupting", "fraction": "0", "feedback": "No."},
+        ],
     )
     assert coordinator_client.post(url, data).json()["is_valid"]
     html = coordinator_client.get(url).content.decode()
