@@ -189,6 +189,12 @@ def lesson_context_for_learner(*, lesson: LessonPage, user, enrollment: Enrollme
         for item in lessons
         if item.path.startswith(module_path)
     ]
+    results = _activity_results(enrollment)
+    module_activities = [
+        ActivityEntry(activity=activity, result=results.get(activity.pk))
+        for activity in course_activities(course)
+        if activity.path.startswith(module_path)
+    ]
     notes = {}
     if user.is_authenticated:
         notes = {note.block_id: note for note in ReflectionNote.objects.filter(author=user, lesson=lesson)}
@@ -198,6 +204,7 @@ def lesson_context_for_learner(*, lesson: LessonPage, user, enrollment: Enrollme
         "module": module,
         "enrollment": enrollment,
         "module_lessons": module_lessons,
+        "module_activities": module_activities,
         "previous_lesson": previous_lesson,
         "next_lesson": next_lesson,
         "is_completed": lesson.pk in completed_ids,

@@ -13,7 +13,7 @@ from tests.factories import build_course, course_lessons
 pytestmark = pytest.mark.django_db
 
 COURSE_PAGE_BUDGET = 22
-LESSON_PAGE_BUDGET = 22
+LESSON_PAGE_BUDGET = 24
 DASHBOARD_BUDGET = 8
 
 
