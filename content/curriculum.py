@@ -139,13 +139,13 @@ class Loader:
         site_data = _read_yaml(self.root / "site.yaml")
         home = self.home_page(site_data)
         index = self.sync(
-            key=site_data["catalogue"]["key"],
+            key=site_data["catalog"]["key"],
             parent=home,
             model=CourseIndexPage,
             fields={
-                "title": site_data["catalogue"]["title"],
-                "slug": site_data["catalogue"]["slug"],
-                "intro": markdown_to_html(site_data["catalogue"].get("intro", "")),
+                "title": site_data["catalog"]["title"],
+                "slug": site_data["catalog"]["slug"],
+                "intro": markdown_to_html(site_data["catalog"].get("intro", "")),
             },
             source=self.root / "site.yaml",
         )

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from certificates.selectors import certificate_list_for_dashboard
 from courses.models import CoursePage, LessonPage
 from courses.selectors import enrollment_dashboard
 
@@ -26,9 +27,13 @@ def search(request):
 
 @login_required
 def dashboard(request):
-    """My learning: every enrollment with progress and a resume link."""
+    """My learning: every enrollment with progress and a resume link, and the certificates."""
+    entries = enrollment_dashboard(learner=request.user)
+    certificates = certificate_list_for_dashboard(
+        learner=request.user, enrollments=[entry.enrollment for entry in entries]
+    )
     return render(
         request,
         "content/dashboard.html",
-        {"entries": enrollment_dashboard(learner=request.user)},
+        {"entries": entries, "certificates": certificates},
     )

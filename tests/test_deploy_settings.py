@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    # The e2e conftest sets DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy would warn about.
+    dropped = ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update(DJANGO_SETTINGS_MODULE="training_site.settings.production", **env)
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],

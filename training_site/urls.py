@@ -25,6 +25,8 @@ urlpatterns = [
     path("learning/", content_views.dashboard, name="dashboard"),
     path("learning/", include("courses.urls")),
     path("learning/", include("assessments.urls")),
+    # certificates/<public id>/download/, verify/ and verify/<public id>/
+    path("", include("certificates.urls")),
     path("search/", content_views.search, name="search"),
     path("health/", views.health, name="health"),
 ]

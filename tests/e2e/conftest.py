@@ -5,10 +5,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there
-# unless told it is safe (the tests make no concurrent ORM calls).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -25,6 +21,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
+    # there unless told it is safe (these tests make no concurrent ORM calls). Set here,
+    # not at import, so the rest of the suite keeps Django's async-safety check.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run `make browser` (or `make test-e2e`).")

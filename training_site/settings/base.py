@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assessments.tasks.attempts_finalise_expired",
         "schedule": 60.0,
     },
+    # Renders whose message was lost (a Redis restart) or abandoned are queued again.
+    "requeue-stale-certificate-renders": {
+        "task": "certificates.tasks.certificate_render_requeue_stale",
+        "schedule": 15 * 60.0,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -225,7 +230,7 @@ TAGGIT_CASE_INSENSITIVE = True
 # --- Product --------------------------------------------------------------------------------
 # Called, in the completing transaction, with keyword argument ``enrollment`` when an
 # enrollment completes. Dotted paths to callables.
-COURSE_COMPLETION_HANDLERS: list[str] = []
+COURSE_COMPLETION_HANDLERS: list[str] = ["certificates.services.certificate_issue"]
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "SAMEORIGIN"

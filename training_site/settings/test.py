@@ -19,4 +19,3 @@ STORAGES = {
 }
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
-COURSE_COMPLETION_HANDLERS = []

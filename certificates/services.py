@@ -1,0 +1,369 @@
+"""Writes and rules for certificates: issue, render, revoke, reissue, award.
+
+Called the same way from the completion handler, Celery tasks, admin views and the
+``award_certificate`` command.
+"""
+
+import calendar
+import datetime
+import hashlib
+import logging
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+from wagtail.models import Site
+
+from certificates import tasks
+from certificates.models import (
+    Certificate,
+    CertificateSettings,
+    CertificateStatus,
+    certificate_code_generate,
+)
+from courses.models import CoursePage, Enrollment
+from courses.models.records import EnrollmentSource, EnrollmentStatus
+from courses.services import enrollment_complete, enrollment_create
+from training_site.accounts.roles import COORDINATORS_GROUP
+
+logger = logging.getLogger(__name__)
+
+# A render claim older than this belongs to a worker that is gone (the task's hard time
+# limit is 90 s): another delivery may take the render over.
+RENDER_CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
+CODE_ATTEMPTS = 8
+
+
+class RenderOutcome:
+    RENDERED = "rendered"
+    BUSY = "busy"
+    SKIPPED = "skipped"
+    MISSING = "missing"
+    FAILED = "failed"
+
+
+def certificate_settings_current() -> CertificateSettings:
+    """The default site's certificate settings (unsaved defaults when there is no site)."""
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return CertificateSettings()
+    return CertificateSettings.for_site(site)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, clamped to the end of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _completion_date(enrollment: Enrollment) -> datetime.date:
+    # The date the learner saw when they finished, in their own time zone.
+    completed_at = enrollment.completed_at or timezone.now()
+    try:
+        zone = zoneinfo.ZoneInfo(enrollment.learner.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = datetime.UTC
+    return completed_at.astimezone(zone).date()
+
+
+def _snapshot(*, enrollment: Enrollment) -> dict:
+    """What a certificate prints, copied from the learner, the course and the settings."""
+    course = enrollment.course
+    learner = enrollment.learner
+    issuer = certificate_settings_current()
+    issued_on = _completion_date(enrollment)
+    months = course.certificate_validity_months
+    return {
+        "learner": learner,
+        "enrollment": enrollment,
+        "course": course,
+        "learner_name": learner.name_for_certificate,
+        "course_title": course.title,
+        "contact_hours": course.contact_hours,
+        "competencies": sorted(course.tags.names(), key=str.casefold),
+        "issued_on": issued_on,
+        "expires_on": add_months(issued_on, months) if months else None,
+        "issuer_name": issuer.issuer_name,
+        "signatory_name": issuer.signatory_name,
+        "signatory_title": issuer.signatory_title,
+    }
+
+
+def _certificate_create(**fields) -> Certificate:
+    """Create with a fresh code, retrying on the (rare) clash with an existing one."""
+    for _attempt in range(CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(code=certificate_code_generate(), **fields)
+        except IntegrityError:
+            enrollment = fields["enrollment"]
+            if certificate_current_for_enrollment(enrollment=enrollment) is not None:
+                raise
+    raise IntegrityError("Could not find an unused certificate code.")
+
+
+def certificate_current_for_enrollment(*, enrollment: Enrollment) -> Certificate | None:
+    return (
+        Certificate.objects.filter(enrollment=enrollment)
+        .exclude(status__in=[CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED])
+        .first()
+    )
+
+
+def certificate_issue(*, enrollment: Enrollment) -> Certificate:
+    """Issue the certificate for a completed enrollment; the PDF is queued after commit.
+
+    The default COURSE_COMPLETION_HANDLERS entry: runs inside the completing transaction,
+    so a completion that rolls back leaves no certificate and queues no task. Returns the
+    enrollment's current certificate if it already has one.
+    """
+    if enrollment.status != EnrollmentStatus.COMPLETED:
+        raise ValidationError(_("Only a completed enrollment earns a certificate."), code="not_completed")
+    existing = certificate_current_for_enrollment(enrollment=enrollment)
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        certificate = _certificate_create(**_snapshot(enrollment=enrollment))
+        tasks.certificate_render.delay_on_commit(certificate.pk)
+    return certificate
+
+
+def certificate_render(*, certificate_id: int, claim: str | None = None) -> str:
+    """Render the certificate's PDF once, however many times it is asked for.
+
+    Claims the render with a conditional update (pending → rendering), writes the PDF to
+    a path derived from the public id (overwriting), stores its SHA-256 and sets issued.
+    ``claim`` identifies the caller (the Celery task id): a redelivery of the same task
+    may resume its own claim; another caller waits for the claim to go stale. Returns a
+    RenderOutcome value.
+    """
+    claim = claim or uuid.uuid4().hex
+    now = timezone.now()
+    claimable = (
+        Q(status=CertificateStatus.PENDING)
+        | Q(status=CertificateStatus.RENDERING, render_claim=claim)
+        | Q(status=CertificateStatus.RENDERING, render_started_at__lt=now - RENDER_CLAIM_TIMEOUT)
+    )
+    claimed = Certificate.objects.filter(claimable, pk=certificate_id).update(
+        status=CertificateStatus.RENDERING, render_claim=claim, render_started_at=now
+    )
+    if not claimed:
+        status = Certificate.objects.filter(pk=certificate_id).values_list("status", flat=True).first()
+        if status is None:
+            return RenderOutcome.MISSING
+        return RenderOutcome.BUSY if status == CertificateStatus.RENDERING else RenderOutcome.SKIPPED
+
+    certificate = Certificate.objects.get(pk=certificate_id)
+    pdf = certificate_pdf_bytes(certificate=certificate)
+    storage = certificate.pdf.storage
+    name = storage.save(certificate.pdf_name, ContentFile(pdf))
+    finished = Certificate.objects.filter(
+        pk=certificate_id, status=CertificateStatus.RENDERING, render_claim=claim
+    ).update(
+        status=CertificateStatus.ISSUED,
+        pdf=name,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        rendered_at=timezone.now(),
+        failure_reason="",
+    )
+    if not finished:
+        # Revoked, or taken over after our claim went stale, while we rendered.
+        return RenderOutcome.SKIPPED
+    tasks.certificate_ready_email.delay_on_commit(certificate_id)
+    return RenderOutcome.RENDERED
+
+
+def certificate_pdf_bytes(*, certificate: Certificate, url_fetcher=None) -> bytes:
+    """The PDF for the certificate, with the issuer's current logo and signature.
+
+    ``url_fetcher`` replaces the shipped CertificateURLFetcher (tests pass a recording one).
+    """
+    # Imported here: only processes that render (the pdf worker, eager `make run`) load
+    # WeasyPrint and its native libraries.
+    from certificates import rendering
+
+    issuer = certificate_settings_current()
+    logo_uri = signature_uri = None
+    if issuer.logo is not None:
+        logo_uri = rendering.image_data_uri(issuer.logo, box_mm=rendering.LOGO_BOX_MM)
+    if issuer.signature is not None:
+        signature_uri = rendering.image_data_uri(issuer.signature, box_mm=rendering.SIGNATURE_BOX_MM)
+    return rendering.certificate_pdf(
+        certificate, logo_uri=logo_uri, signature_uri=signature_uri, url_fetcher=url_fetcher
+    )
+
+
+def certificate_render_fail(*, certificate_id: int, reason: str) -> bool:
+    """Record that rendering failed for good and tell the coordinators. True if recorded."""
+    failed = Certificate.objects.filter(
+        pk=certificate_id, status__in=[CertificateStatus.PENDING, CertificateStatus.RENDERING]
+    ).update(status=CertificateStatus.FAILED, failure_reason=reason[:2000], render_claim="")
+    if failed:
+        logger.error("Certificate %s could not be rendered: %s", certificate_id, reason)
+        tasks.certificate_failed_email.delay_on_commit(certificate_id)
+    return bool(failed)
+
+
+def certificate_ready_email_send(*, certificate_id: int) -> bool:
+    """Tell the learner their certificate is ready, once. True if this call sent the email.
+
+    The certificate is marked as announced before sending; a failed send clears the mark
+    so the task's retry sends it.
+    """
+    claimed = Certificate.objects.filter(
+        pk=certificate_id, status=CertificateStatus.ISSUED, ready_email_sent_at__isnull=True
+    ).update(ready_email_sent_at=timezone.now())
+    if not claimed:
+        return False
+    certificate = Certificate.objects.select_related("learner").get(pk=certificate_id)
+    learner = certificate.learner
+    context = {
+        "certificate": certificate,
+        "download_url": settings.BASE_URL + certificate.get_download_url(),
+        "dashboard_url": settings.BASE_URL + reverse("dashboard"),
+        "verify_url": certificate.get_absolute_verify_url(),
+    }
+    try:
+        with translation.override(learner.preferred_language):
+            subject = render_to_string("certificates/email/certificate_ready_subject.txt", context)
+            body = render_to_string("certificates/email/certificate_ready_body.txt", context)
+        send_mail(" ".join(subject.split()), body, None, [learner.email])
+    except Exception:
+        Certificate.objects.filter(pk=certificate_id).update(ready_email_sent_at=None)
+        raise
+    return True
+
+
+def certificate_failed_email_send(*, certificate_id: int) -> int:
+    """Tell the coordinators a certificate could not be rendered. Returns the recipient count."""
+    certificate = Certificate.objects.filter(pk=certificate_id, status=CertificateStatus.FAILED).first()
+    if certificate is None:
+        return 0
+    recipients = sorted(
+        set(
+            get_user_model()
+            .objects.filter(Q(groups__name=COORDINATORS_GROUP) | Q(is_superuser=True), is_active=True)
+            .values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        logger.error("No coordinator to tell that certificate %s failed to render.", certificate.code)
+        return 0
+    context = {
+        "certificate": certificate,
+        "admin_url": settings.BASE_URL + reverse("certificate_admin:inspect", args=[certificate.pk]),
+    }
+    subject = render_to_string("certificates/email/certificate_failed_subject.txt", context)
+    body = render_to_string("certificates/email/certificate_failed_body.txt", context)
+    send_mail(" ".join(subject.split()), body, None, recipients)
+    return len(recipients)
+
+
+def certificate_render_requeue_stale(*, older_than: datetime.timedelta) -> int:
+    """Queue again the renders whose message was lost (a broker restart) or abandoned.
+
+    Run by Celery beat; the claim rules keep a render that is still running safe.
+    """
+    cutoff = timezone.now() - older_than
+    stale = list(
+        Certificate.objects.filter(
+            Q(status=CertificateStatus.PENDING, created_at__lt=cutoff)
+            | Q(status=CertificateStatus.RENDERING, render_started_at__lt=cutoff)
+        ).values_list("pk", flat=True)
+    )
+    for certificate_id in stale:
+        tasks.certificate_render.delay_on_commit(certificate_id)
+    return len(stale)
+
+
+def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certificate:
+    """Revoke a certificate: verification shows it as revoked from now on."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for revoking the certificate."), code="reason_required")
+    if not certificate.is_current:
+        raise ValidationError(
+            _("Only a current certificate can be revoked; this one is %(status)s.")
+            % {"status": certificate.get_status_display().lower()},
+            code="not_current",
+        )
+    with transaction.atomic():
+        certificate.status = CertificateStatus.REVOKED
+        certificate.revoked_at = timezone.now()
+        certificate.revoked_reason = reason
+        certificate.save(update_fields=["status", "revoked_at", "revoked_reason"])
+        log(instance=certificate, action="certificates.revoke", user=by, data={"reason": reason})
+    return certificate
+
+
+def certificate_reissue(*, certificate: Certificate, by) -> Certificate:
+    """Replace a certificate with a new one printing the current name, course and issuer.
+
+    Used to correct a name. The new certificate keeps the original dates; the old one is
+    marked superseded and its verification page links to the new one.
+    """
+    if certificate.status not in {CertificateStatus.ISSUED, CertificateStatus.FAILED}:
+        raise ValidationError(
+            _("Only an issued certificate, or one whose PDF failed, can be reissued."),
+            code="not_reissuable",
+        )
+    with transaction.atomic():
+        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if old.status not in {CertificateStatus.ISSUED, CertificateStatus.FAILED}:
+            raise ValidationError(_("This certificate has just been changed by someone else."), code="stale")
+        # Free the enrollment's one-current-certificate slot before the new one takes it.
+        Certificate.objects.filter(pk=old.pk).update(status=CertificateStatus.SUPERSEDED)
+        fields = _snapshot(enrollment=old.enrollment)
+        fields.update(issued_on=old.issued_on, expires_on=old.expires_on)
+        new = _certificate_create(**fields)
+        Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
+        log(instance=old, action="certificates.reissue", user=by, data={"new_code": new.code})
+        tasks.certificate_render.delay_on_commit(new.pk)
+    certificate.refresh_from_db()
+    return new
+
+
+def certificate_award_prior_learning(*, learner, course: CoursePage, note: str, by=None) -> Certificate:
+    """Award a certificate for prior learning: enroll (source prior_learning), complete, issue.
+
+    An enrollment already in progress is converted; a course already completed is refused.
+    """
+    note = note.strip()
+    if not note:
+        raise ValidationError(_("Describe the prior learning in the note."), code="note_required")
+    with transaction.atomic():
+        enrollment = enrollment_create(
+            learner=learner,
+            course=course,
+            source=EnrollmentSource.PRIOR_LEARNING,
+            note=note,
+            check_prerequisites=False,
+        )
+        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if enrollment.is_completed:
+            raise ValidationError(
+                _("%(learner)s has already completed “%(course)s”.")
+                % {"learner": learner.email, "course": course.title},
+                code="already_completed",
+            )
+        if enrollment.source != EnrollmentSource.PRIOR_LEARNING or enrollment.note != note:
+            enrollment.source = EnrollmentSource.PRIOR_LEARNING
+            enrollment.note = note
+            enrollment.save(update_fields=["source", "note"])
+        enrollment_complete(enrollment=enrollment)
+        # The completion handler normally issued it already; this returns that one.
+        certificate = certificate_issue(enrollment=enrollment)
+        log(instance=certificate, action="certificates.award", user=by, data={"note": note})
+    return certificate

@@ -1,0 +1,91 @@
+"""Celery tasks for certificates: thin, keyed by primary key, safe to run twice.
+
+Queued after commit (``delay_on_commit``) by the services. Queues: certificate_render on
+``pdf``, the emails on ``email`` (see CELERY_TASK_ROUTES), the sweep on ``default``.
+"""
+
+import datetime
+import logging
+
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from django.db import OperationalError
+
+from certificates import services
+
+# Worth another try later: storage or network hiccups, a database failover.
+TRANSIENT_ERRORS = (OSError, OperationalError)
+
+logger = logging.getLogger(__name__)
+
+
+class CertificateRenderTask(DjangoTask):
+    """Records the final failure on the certificate (after the retries, a soft or hard
+    time limit or an unexpected error) and tells the coordinators."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        certificate_id = kwargs.get("certificate_id", args[0] if args else None)
+        if certificate_id is not None:
+            services.certificate_render_fail(
+                certificate_id=certificate_id, reason=f"{type(exc).__name__}: {exc}"
+            )
+
+
+@shared_task(
+    bind=True,
+    base=CertificateRenderTask,
+    # Routed to the pdf queue by CELERY_TASK_ROUTES (a task's own `queue` is deprecated).
+    name="certificates.tasks.certificate_render",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+    # The outcome (rendered, busy, skipped) is kept for an hour: the services tests read it.
+    ignore_result=False,
+)
+def certificate_render(self, certificate_id: int) -> str:
+    if not self.request.is_eager:
+        return services.certificate_render(certificate_id=certificate_id, claim=self.request.id)
+    # Run in-process (no broker, `make run`): there is no worker to retry later, and eager
+    # tasks propagate errors (skipping on_failure) into the request that completed the
+    # course, after its commit. Record the failure instead.
+    try:
+        return services.certificate_render(certificate_id=certificate_id, claim=self.request.id)
+    except Exception as exc:
+        logger.exception("Rendering certificate %s in-process failed", certificate_id)
+        services.certificate_render_fail(certificate_id=certificate_id, reason=f"{type(exc).__name__}: {exc}")
+        return services.RenderOutcome.FAILED
+
+
+@shared_task(
+    name="certificates.tasks.certificate_ready_email",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=30,
+    max_retries=5,
+)
+def certificate_ready_email(certificate_id: int) -> None:
+    services.certificate_ready_email_send(certificate_id=certificate_id)
+
+
+@shared_task(
+    name="certificates.tasks.certificate_failed_email",
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=30,
+    max_retries=5,
+)
+def certificate_failed_email(certificate_id: int) -> None:
+    services.certificate_failed_email_send(certificate_id=certificate_id)
+
+
+@shared_task(name="certificates.tasks.certificate_render_requeue_stale")
+def certificate_render_requeue_stale(older_than_minutes: int = 15) -> int:
+    return services.certificate_render_requeue_stale(
+        older_than=datetime.timedelta(minutes=older_than_minutes)
+    )
