@@ -2,7 +2,8 @@
 
 from django.db import migrations
 
-GROUP = "Training coordinators"
+from training_site.accounts.migration_helpers import coordinator_permissions_grant, coordinator_permissions_revoke
+
 PERMISSIONS = {
     "question": ("add", "change", "delete", "view", "publish"),
     "questionbank": ("add", "change", "delete", "view"),
@@ -10,19 +11,11 @@ PERMISSIONS = {
 
 
 def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    for model, actions in PERMISSIONS.items():
-        content_type, _ = ContentType.objects.get_or_create(app_label="assessments", model=model)
-        for action in actions:
-            permission, _ = Permission.objects.get_or_create(
-                content_type=content_type,
-                codename=f"{action}_{model}",
-                defaults={"name": f"Can {action} {model}"},
-            )
-            group.permissions.add(permission)
+    coordinator_permissions_grant(apps, "assessments", PERMISSIONS)
+
+
+def revoke(apps, schema_editor):
+    coordinator_permissions_revoke(apps, "assessments", PERMISSIONS)
 
 
 class Migration(migrations.Migration):
@@ -31,4 +24,4 @@ class Migration(migrations.Migration):
         ("accounts", "0002_training_coordinators_group"),
     ]
 
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(grant, revoke)]

@@ -2,23 +2,20 @@
 
 from django.db import migrations
 
+from training_site.accounts.migration_helpers import coordinator_permissions_grant, coordinator_permissions_revoke
+
+PERMISSIONS = {"quizaccommodation": ("add", "change", "delete", "view")}
+
 
 def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    group, _ = Group.objects.get_or_create(name="Training coordinators")
-    content_type, _ = ContentType.objects.get_or_create(app_label="assessments", model="quizaccommodation")
-    for action in ("add", "change", "delete", "view"):
-        permission, _ = Permission.objects.get_or_create(
-            content_type=content_type,
-            codename=f"{action}_quizaccommodation",
-            defaults={"name": f"Can {action} quiz accommodation"},
-        )
-        group.permissions.add(permission)
+    coordinator_permissions_grant(apps, "assessments", PERMISSIONS)
+
+
+def revoke(apps, schema_editor):
+    coordinator_permissions_revoke(apps, "assessments", PERMISSIONS)
 
 
 class Migration(migrations.Migration):
     dependencies = [("assessments", "0003_quizzes")]
 
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(grant, revoke)]
