@@ -20,7 +20,7 @@ def media_root(settings, tmp_path):
 def _empty_caches():
     # The verification rate limit counts in the cache; prepared images are kept per process.
     cache.clear()
-    rendering._scaled_png_data_uri.cache_clear()
+    rendering._print_image_data_uri.cache_clear()
     yield
     cache.clear()
 

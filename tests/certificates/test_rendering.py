@@ -146,12 +146,13 @@ def test_settings_images_are_fetched_as_data_uris_only(certificate):
     issuer.save()
     fetcher = RecordingFetcher()
     services.certificate_pdf_bytes(certificate=certificate, url_fetcher=fetcher)
-    assert len(fetcher.requested) == 3
-    assert all(url.startswith("data:image/png;base64,") for url in fetcher.requested)
+    kinds = sorted(url.partition(";")[0] for url in fetcher.requested)
+    assert kinds == ["data:image/jpeg", "data:image/jpeg", "data:image/png"]
 
 
 def test_settings_images_are_scaled_to_print_size_without_alpha(certificate):
-    """A 2400 × 900 RGBA logo is embedded at most 60 × 22 mm at 300 dpi, as RGB with no mask."""
+    """A 2400 × 900 RGBA logo is embedded at most 60 × 22 mm at 300 dpi, as RGB with no
+    mask, and as JPEG, which WeasyPrint embeds without recompressing it."""
     issuer = CertificateSettings.for_site(Site.objects.get(is_default_site=True))
     issuer.logo = wagtail_image("Big logo", size=(2400, 900), mode="RGBA")
     issuer.save()
@@ -164,15 +165,46 @@ def test_settings_images_are_scaled_to_print_size_without_alpha(certificate):
     assert (logo["/Width"], logo["/Height"]) == (693, 260)
     assert "/SMask" not in logo
     assert logo["/ColorSpace"] == "/DeviceRGB" or "RGB" in str(logo["/ColorSpace"])
+    assert "/DCTDecode" in str(logo["/Filter"])
 
 
-def test_scaled_png_flattens_transparency_onto_white():
-    """Transparent pixels become white and the image has no alpha channel."""
-    png = rendering.scaled_png(io.BytesIO(png_bytes(size=(400, 100), color=(0, 0, 0, 0))), box_px=(200, 200))
-    with PILImage.open(io.BytesIO(png)) as image:
+def test_print_image_flattens_transparency_onto_white():
+    """Transparent pixels become white, and the result is an RGB JPEG scaled into the box."""
+    transparent = io.BytesIO(png_bytes(size=(400, 100), color=(0, 0, 0, 0)))
+    jpeg = rendering.print_image(transparent, box_px=(200, 200))
+    with PILImage.open(io.BytesIO(jpeg)) as image:
+        assert image.format == "JPEG"
         assert image.mode == "RGB"
         assert image.size == (200, 50)
-        assert image.getpixel((10, 10)) == (255, 255, 255)
+        assert all(channel >= 250 for channel in image.getpixel((10, 10)))
+
+
+def test_image_cache_is_bounded_and_keeps_what_every_render_uses(certificate):
+    """Every certificate's QR code is a new URL in WeasyPrint's image cache; the cache
+    stays at its limit however many certificates are rendered, and the logo, used by
+    every render, stays in it."""
+    issuer = CertificateSettings.for_site(Site.objects.get(is_default_site=True))
+    issuer.logo = wagtail_image("Logo")
+    issuer.save()
+    resources = rendering.build_resources()
+    resources.cache.maxsize = 12
+    logo_uri = rendering.image_data_uri(issuer.logo, box_mm=rendering.LOGO_BOX_MM)
+    for number in range(10):
+        certificate.public_id = f"cache-test-{number:02d}-" + "x" * 20
+        pdf = rendering.certificate_pdf(certificate, logo_uri=logo_uri, resources=resources)
+        assert len(read_pdf(pdf).pages) == 1
+        assert len(resources.cache) <= 12
+    assert logo_uri in resources.cache
+    qr_entries = [key for key in resources.cache if key.startswith("data:image/png")]
+    assert 1 <= len(qr_entries) < 10
+
+
+def test_image_cache_evicts_least_recently_used():
+    cache = rendering.ImageCache(maxsize=2)
+    cache["a"], cache["b"] = 1, 2
+    assert cache["a"] == 1  # "a" is now the most recent
+    cache["c"] = 3
+    assert list(cache) == ["a", "c"]
 
 
 def test_very_long_text_still_fits_one_page(certificate):
