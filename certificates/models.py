@@ -9,7 +9,7 @@ supersedes the old one).
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -38,11 +38,9 @@ def certificate_public_id_generate() -> str:
     return secrets.token_urlsafe(24)
 
 
-def certificate_pdf_storage() -> FileSystemStorage:
-    # A re-render after a lost worker writes the same name again: overwrite instead of
-    # Django's default of saving a second file under a random suffix. MEDIA_ROOT is read
-    # lazily by the storage, so test settings and overrides apply.
-    return FileSystemStorage(allow_overwrite=True)
+def certificate_pdf_storage() -> Storage:
+    """The ``certificates`` entry of ``STORAGES`` (overwriting: a re-render replaces the file)."""
+    return storages["certificates"]
 
 
 class CertificateStatus(models.TextChoices):

@@ -1,11 +1,13 @@
 import datetime
 import hashlib
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.models import ModelLogEntry, Site
@@ -413,3 +415,18 @@ def test_stale_renders_are_queued_again(certificate, django_capture_on_commit_ca
 def test_codes_are_read_the_way_people_type_them(typed, code):
     """Case, spaces, dashes and the prefix do not matter; O, I and L read as digits."""
     assert certificate_code_normalize(typed) == code
+
+
+def test_pdfs_go_to_the_certificates_storage_which_overwrites(issued):
+    """PDFs are stored through STORAGES["certificates"] (swappable, e.g. for S3), and
+    rendering the same certificate again replaces its file instead of adding one."""
+    storage = Certificate._meta.get_field("pdf").storage
+    assert storage is storages["certificates"]
+    name = issued.pdf.name
+    folder = Path(storage.path(name)).parent
+    before = sorted(path.name for path in folder.iterdir())
+    Certificate.objects.filter(pk=issued.pk).update(status=CertificateStatus.PENDING)
+    assert services.certificate_render(certificate_id=issued.pk) == services.RenderOutcome.RENDERED
+    issued.refresh_from_db()
+    assert issued.pdf.name == name
+    assert sorted(path.name for path in folder.iterdir()) == before

@@ -165,6 +165,13 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Certificate PDFs. A re-render after a lost worker writes the same name again, so the
+    # backend must overwrite rather than save a second file under a new name (S3 through
+    # django-storages overwrites by default).
+    "certificates": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"allow_overwrite": True},
+    },
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
