@@ -23,6 +23,7 @@ import decimal
 import gc
 import io
 import logging
+import math
 import os
 import statistics
 import sys
@@ -38,6 +39,7 @@ import django  # noqa: E402
 django.setup()
 
 from PIL import Image as PILImage  # noqa: E402
+from PIL import ImageDraw, ImageFont  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
 from certificates import rendering  # noqa: E402
@@ -47,6 +49,7 @@ from certificates.models import (  # noqa: E402
     certificate_public_id_generate,
 )
 
+FONT_FILE = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 WARMUP = 3
 MEMORY_EARLY, MEMORY_LATE = 10, 300
@@ -77,18 +80,41 @@ def sample_certificate() -> Certificate:
     )
 
 
-def uploaded_image_uri(size: tuple[int, int], box_mm: tuple[int, int]) -> str:
-    """An upload-sized RGBA PNG prepared the way the service prepares settings images."""
+def logo_upload() -> PILImage.Image:
+    """A logo as a coordinator would upload it: 2400 × 900 RGBA, a disc, a word, a gradient."""
+    image = PILImage.new("RGBA", (2400, 900), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((40, 60, 800, 820), fill=(11, 95, 115, 255))
+    draw.ellipse((240, 260, 600, 620), fill=(242, 165, 65, 255))
+    font = ImageFont.truetype(FONT_FILE, 300)
+    draw.text((880, 250), "Liaison", font=font, fill=(11, 95, 115, 255))
+    for x in range(880, 2360):
+        draw.line((x, 700, x, 760), fill=(242, 165 - (x - 880) // 20, 65, 255))
+    return image
+
+
+def signature_upload() -> PILImage.Image:
+    """A scanned signature: 1600 × 500, dark strokes on off-white paper."""
+    image = PILImage.new("RGB", (1600, 500), (250, 248, 242))
+    draw = ImageDraw.Draw(image)
+    points = [(80 + x * 12, 250 + round(120 * math.sin(x / 7) * math.cos(x / 23))) for x in range(120)]
+    draw.line(points, fill=(20, 30, 60), width=9, joint="curve")
+    draw.line([(200, 400), (1450, 380)], fill=(20, 30, 60), width=6)
+    return image
+
+
+def uploaded_image_uri(upload: PILImage.Image, box_mm: tuple[int, int]) -> str:
+    """The upload prepared the way the service prepares settings images."""
     original = io.BytesIO()
-    PILImage.new("RGBA", size, (11, 95, 115, 180)).save(original, format="PNG")
+    upload.save(original, format="PNG")
     original.seek(0)
     box_px = tuple(round(mm / rendering.MM_PER_INCH * rendering.IMAGE_DPI) for mm in box_mm)
     jpeg = rendering.print_image(original, box_px=box_px)
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
 
 
-LOGO = uploaded_image_uri((2400, 900), rendering.LOGO_BOX_MM)
-SIGNATURE = uploaded_image_uri((1600, 500), rendering.SIGNATURE_BOX_MM)
+LOGO = uploaded_image_uri(logo_upload(), rendering.LOGO_BOX_MM)
+SIGNATURE = uploaded_image_uri(signature_upload(), rendering.SIGNATURE_BOX_MM)
 
 
 def render_certificate(resources=None) -> bytes:
@@ -116,7 +142,7 @@ def render_paragraph_plain() -> bytes:
 
 def build_html() -> str:
     # Informational: the Django template and the segno QR code, before WeasyPrint.
-    return rendering.certificate_html(sample_certificate(), logo_uri=LOGO, signature_uri=SIGNATURE)
+    return rendering.certificate_html(sample_certificate(), has_logo=True, has_signature=True)
 
 
 def cpu_ms(function) -> float:

@@ -151,8 +151,9 @@ def test_settings_images_are_fetched_as_data_uris_only(certificate):
 
 
 def test_settings_images_are_scaled_to_print_size_without_alpha(certificate):
-    """A 2400 × 900 RGBA logo is embedded at most 60 × 22 mm at 300 dpi, as RGB with no
-    mask, and as JPEG, which WeasyPrint embeds without recompressing it."""
+    """A 2400 × 900 RGBA logo is embedded at most 60 × 16 mm (its box in the stylesheet) at
+    300 dpi, as RGB with no mask, and as JPEG, which WeasyPrint embeds without
+    recompressing it."""
     issuer = CertificateSettings.for_site(Site.objects.get(is_default_site=True))
     issuer.logo = wagtail_image("Big logo", size=(2400, 900), mode="RGBA")
     issuer.save()
@@ -161,8 +162,8 @@ def test_settings_images_are_scaled_to_print_size_without_alpha(certificate):
     images = [image for image in images_in(reader.pages[0]["/Resources"]) if image["/Width"] > 100]
     assert len(images) == 1
     logo = images[0]
-    # 60 × 22 mm at 300 dpi is 709 × 260 px; the 8:3 logo fits as 693 × 260.
-    assert (logo["/Width"], logo["/Height"]) == (693, 260)
+    # 60 × 16 mm at 300 dpi is 709 × 189 px; the 8:3 logo fits as 504 × 189.
+    assert (logo["/Width"], logo["/Height"]) == (504, 189)
     assert "/SMask" not in logo
     assert logo["/ColorSpace"] == "/DeviceRGB" or "RGB" in str(logo["/ColorSpace"])
     assert "/DCTDecode" in str(logo["/Filter"])
@@ -272,3 +273,30 @@ def test_qr_code_in_the_pdf_opens_the_verification_page(certificate):
         canvas.paste(big, (32, 32))
         decoded += [result.text for result in zxingcpp.read_barcodes(canvas)]
     assert decoded == [certificate.get_absolute_verify_url()]
+
+
+def test_issuer_stylesheet_is_built_once_per_pair_of_images():
+    """The logo and signature data: URIs are parsed into a stylesheet once, not per render."""
+    resources = rendering.build_resources()
+    logo = rendering.qr_data_uri("https://example.org/logo")
+    signature = rendering.qr_data_uri("https://example.org/signature")
+    first = resources.issuer_stylesheet(logo, signature)
+    assert resources.issuer_stylesheet(logo, signature) is first
+    assert resources.issuer_stylesheet(logo, None) is not first
+    assert resources.issuer_stylesheet(None, None) is None
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        'data:image/png;base64,AAAA"); } @import url("http://127.0.0.1:6379/',
+        "file:///etc/passwd",
+        "data:text/css;base64,QGltcG9ydA==",
+        "http://example.org/logo.jpg",
+    ],
+)
+def test_issuer_stylesheet_takes_only_image_data_uris(uri):
+    """Only a base64 image data: URI can reach the stylesheet: nothing that closes the
+    url() or names another scheme."""
+    with pytest.raises(ValueError):
+        rendering.build_resources().issuer_stylesheet(uri, None)
