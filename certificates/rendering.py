@@ -147,6 +147,7 @@ class SharedResources:
     url_fetcher: CertificateURLFetcher
     cache: dict = field(default_factory=ImageCache)
     issuer_stylesheets: dict = field(default_factory=lambda: LRUDict(4))
+    issuer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def issuer_stylesheet(self, logo_uri: str | None, signature_uri: str | None) -> CSS | None:
         """The logo and signature as CSS backgrounds, parsed once per pair of images.
@@ -160,19 +161,19 @@ class SharedResources:
         if not logo_uri and not signature_uri:
             return None
         key = (logo_uri, signature_uri)
-        try:
+        with self.issuer_lock:
+            if key not in self.issuer_stylesheets:
+                self.issuer_stylesheets[key] = self._issuer_stylesheet_build(logo_uri, signature_uri)
             return self.issuer_stylesheets[key]
-        except KeyError:
-            pass
+
+    def _issuer_stylesheet_build(self, logo_uri: str | None, signature_uri: str | None) -> CSS:
         rules = []
         for selector, uri in ((".logo", logo_uri), (".signature", signature_uri)):
             if uri:
                 if not DATA_URI.fullmatch(uri):
                     raise ValueError(f"Not an image data: URI: {uri[:40]}")
                 rules.append(f'{selector} {{ background-image: url("{uri}"); }}')
-        stylesheet = CSS(string="\n".join(rules), font_config=self.font_config, url_fetcher=self.url_fetcher)
-        self.issuer_stylesheets[key] = stylesheet
-        return stylesheet
+        return CSS(string="\n".join(rules), font_config=self.font_config, url_fetcher=self.url_fetcher)
 
 
 _shared: SharedResources | None = None
