@@ -63,6 +63,11 @@ class Enrollment(models.Model):
     def is_completed(self) -> bool:
         return self.status == EnrollmentStatus.COMPLETED
 
+    @property
+    def is_prior_learning(self) -> bool:
+        """Credited by a coordinator for learning done elsewhere, not by taking the lessons."""
+        return self.source == EnrollmentSource.PRIOR_LEARNING
+
 
 class LessonProgress(models.Model):
     """A lesson a learner has completed within one enrollment."""

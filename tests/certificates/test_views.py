@@ -233,3 +233,14 @@ def test_dashboard_certificate_queries_do_not_grow(learner_client, learner, inde
     assert html.count("Verification page") == 4
     four = count_queries(learner_client, url)
     assert one == four == DASHBOARD_QUERIES
+
+
+def test_prior_learning_shows_a_credit_not_an_empty_progress_bar(learner_client, learner, course):
+    """A course credited for prior learning says so on My learning and on the course page,
+    instead of "0 of N lessons complete" beside "Completed"."""
+    services.certificate_award_prior_learning(learner=learner, course=course, note="County workshop")
+    for url in (reverse("dashboard"), course.url):
+        html = learner_client.get(url).content.decode()
+        assert "for prior learning on" in html
+        assert "lessons complete" not in html
+        assert "<progress" not in html
