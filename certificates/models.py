@@ -161,7 +161,7 @@ class CertificateSettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("Printed at the top, at most 60 × 22 mm. A PNG or JPEG with a plain background."),
+        help_text=_("Printed at the top, at most 60 × 16 mm. A PNG or JPEG; transparent areas print white."),
     )
     signatory_name = models.CharField(_("signatory name"), max_length=200, blank=True)
     signatory_title = models.CharField(_("signatory title"), max_length=200, blank=True)
