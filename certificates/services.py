@@ -185,6 +185,28 @@ def certificate_render(*, certificate_id: int, claim: str | None = None) -> str:
     return RenderOutcome.RENDERED
 
 
+def _settings_image_uri(image, box_mm: tuple[int, int], *, what: str) -> str | None:
+    """The settings image prepared for printing, or None when there is none or it cannot be
+    read (a file missing from storage, a damaged upload): the certificate is then printed
+    without it rather than not at all, and the problem is logged for a coordinator."""
+    from PIL import Image as PILImage
+
+    from certificates import rendering
+
+    if image is None:
+        return None
+    try:
+        return rendering.image_data_uri(image, box_mm=box_mm)
+    except (OSError, ValueError, PILImage.DecompressionBombError):
+        logger.warning(
+            "Certificate settings %s %r could not be read; printing without it.",
+            what,
+            image.title,
+            exc_info=True,
+        )
+        return None
+
+
 def certificate_pdf_bytes(*, certificate: Certificate, url_fetcher=None) -> bytes:
     """The PDF for the certificate, with the issuer's current logo and signature.
 
@@ -195,11 +217,8 @@ def certificate_pdf_bytes(*, certificate: Certificate, url_fetcher=None) -> byte
     from certificates import rendering
 
     issuer = certificate_settings_current()
-    logo_uri = signature_uri = None
-    if issuer.logo is not None:
-        logo_uri = rendering.image_data_uri(issuer.logo, box_mm=rendering.LOGO_BOX_MM)
-    if issuer.signature is not None:
-        signature_uri = rendering.image_data_uri(issuer.signature, box_mm=rendering.SIGNATURE_BOX_MM)
+    logo_uri = _settings_image_uri(issuer.logo, rendering.LOGO_BOX_MM, what="logo")
+    signature_uri = _settings_image_uri(issuer.signature, rendering.SIGNATURE_BOX_MM, what="signature")
     return rendering.certificate_pdf(
         certificate, logo_uri=logo_uri, signature_uri=signature_uri, url_fetcher=url_fetcher
     )

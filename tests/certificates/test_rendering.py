@@ -300,3 +300,21 @@ def test_issuer_stylesheet_takes_only_image_data_uris(uri):
     url() or names another scheme."""
     with pytest.raises(ValueError):
         rendering.build_resources().issuer_stylesheet(uri, None)
+
+
+def test_an_unreadable_settings_image_is_left_out_not_fatal(certificate, caplog):
+    """A logo whose file has gone from storage is logged and left out; the certificate
+    still renders, with the signature."""
+    issuer = CertificateSettings.for_site(Site.objects.get(is_default_site=True))
+    issuer.logo = wagtail_image("Lost logo")
+    issuer.signature = wagtail_image("Signature", size=(1600, 500))
+    issuer.save()
+    issuer.logo.file.storage.delete(issuer.logo.file.name)
+    reader = read_pdf(services.certificate_pdf_bytes(certificate=certificate))
+    assert len(reader.pages) == 1
+    assert certificate.code in reader.pages[0].extract_text()
+    # Only the signature (and the small QR code) is embedded.
+    images = [image for image in images_in(reader.pages[0]["/Resources"]) if image["/Width"] > 100]
+    assert len(images) == 1
+    assert "Lost logo" in caplog.text
+    assert "printing without it" in caplog.text

@@ -3,11 +3,9 @@
 import pytest
 from celery.exceptions import TimeLimitExceeded
 from django.core import mail
-from wagtail.models import Site
 
 from certificates import tasks
-from certificates.models import Certificate, CertificateSettings, CertificateStatus
-from tests.certificates.factories import wagtail_image
+from certificates.models import Certificate, CertificateStatus
 from training_site.celery import app
 
 pytestmark = pytest.mark.django_db
@@ -34,20 +32,19 @@ def test_render_task_renders_and_is_safe_to_run_twice(certificate):
 
 
 def test_in_process_render_failure_marks_failed_without_failing_the_caller(
-    certificate, coordinator, django_capture_on_commit_callbacks
+    certificate, coordinator, django_capture_on_commit_callbacks, settings, tmp_path
 ):
-    """Run eagerly (no broker), a render that fails (here: the logo file is gone) marks the
-    certificate failed and emails the coordinators instead of raising into the request."""
-    issuer = CertificateSettings.for_site(Site.objects.get(is_default_site=True))
-    issuer.logo = wagtail_image("Logo")
-    issuer.save()
-    issuer.logo.get_file_hash()
-    issuer.logo.file.storage.delete(issuer.logo.file.name)
+    """Run eagerly (no broker), a render that fails (here: the PDF cannot be stored, because
+    MEDIA_ROOT is a file) marks the certificate failed and emails the coordinators instead
+    of raising into the request."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = str(blocker)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.certificate_render.delay(certificate.pk).get() == "failed"
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.FAILED
-    assert "FileNotFoundError" in certificate.failure_reason
+    assert "NotADirectoryError" in certificate.failure_reason
     assert [message.to for message in mail.outbox] == [[coordinator.email]]
 
 
