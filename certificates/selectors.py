@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from certificates.models import CODE_ALPHABET, CODE_PREFIX, Certificate, CertificateStatus
 from training_site.accounts.roles import is_coordinator
@@ -35,16 +35,22 @@ def certificate_list_for_dashboard(*, learner, enrollments: Iterable) -> list[Ce
     )
 
 
-def certificate_for_download(*, public_id: str, user) -> Certificate | None:
-    """The certificate if ``user`` may download it (its owner or a coordinator), else None."""
+def certificate_visible_to(*, user) -> QuerySet[Certificate]:
+    """The certificates ``user`` may see in full (download, admin): their own, or all of them
+    for coordinators and administrators. Every view and admin screen asks this; cohort scope
+    narrows it for coordinators. The public verification page shows less, to anyone."""
     if not user.is_authenticated:
-        return None
-    certificate = Certificate.objects.filter(public_id=public_id).select_related("superseded_by").first()
-    if certificate is None:
-        return None
-    if certificate.learner_id == user.pk or is_coordinator(user):
-        return certificate
-    return None
+        return Certificate.objects.none()
+    if is_coordinator(user):
+        return Certificate.objects.all()
+    return Certificate.objects.filter(learner=user)
+
+
+def certificate_for_download(*, public_id: str, user) -> Certificate | None:
+    """The certificate if ``user`` may download it, else None."""
+    return (
+        certificate_visible_to(user=user).filter(public_id=public_id).select_related("superseded_by").first()
+    )
 
 
 def certificate_code_normalize(raw: str) -> str | None:

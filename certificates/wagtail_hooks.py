@@ -5,7 +5,7 @@ Every change goes through certificates.services, like everywhere else.
 """
 
 from django import forms
-from django.contrib.admin.utils import quote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -26,6 +26,7 @@ from wagtail.admin.widgets.button import Button
 from certificates import services
 from certificates.forms import AwardForm, RevokeForm
 from certificates.models import Certificate, CertificateStatus
+from certificates.selectors import certificate_visible_to
 
 REISSUABLE = {CertificateStatus.ISSUED, CertificateStatus.FAILED}
 
@@ -50,7 +51,7 @@ class CertificateActionsMixin:
 
 class CertificateIndexView(CertificateActionsMixin, IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("learner")
+        return certificate_visible_to(user=self.request.user).select_related("learner")
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
@@ -64,6 +65,9 @@ class CertificateIndexView(CertificateActionsMixin, IndexView):
 
 
 class CertificateInspectView(CertificateActionsMixin, InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(certificate_visible_to(user=self.request.user), pk=unquote(str(self.pk)))
+
     @cached_property
     def header_more_buttons(self):
         buttons = [
@@ -131,7 +135,7 @@ class CertificateObjectFormView(CertificateFormView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.object = get_object_or_404(Certificate, pk=kwargs["pk"])
+        self.object = get_object_or_404(certificate_visible_to(user=request.user), pk=kwargs["pk"])
 
     def get_page_subtitle(self):
         return str(self.object)

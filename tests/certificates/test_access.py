@@ -1,0 +1,51 @@
+"""Who may see a certificate in full: certificate_visible_to, used by downloads and the admin."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+
+from certificates.selectors import certificate_visible_to
+from tests.certificates.factories import complete_course
+from tests.factories import UserFactory, build_course
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def other_certificate(index):
+    other = UserFactory()
+    complete_course(other, build_course(index, title="Other course"))
+    return other.certificates.get()
+
+
+def test_learner_sees_only_their_own(learner, certificate, other_certificate):
+    assert list(certificate_visible_to(user=learner)) == [certificate]
+
+
+def test_coordinator_sees_every_certificate(coordinator, certificate, other_certificate):
+    assert set(certificate_visible_to(user=coordinator)) == {certificate, other_certificate}
+
+
+def test_visitor_sees_none(certificate):
+    assert not certificate_visible_to(user=AnonymousUser()).exists()
+
+
+def test_admin_screens_use_the_selector(client, coordinator, certificate, learner):
+    """The admin inspect and revoke screens answer 404 for a certificate outside the
+    coordinator's reach (here: a coordinator who lost the role), never the record."""
+    client.force_login(coordinator)
+    inspect = reverse("certificate_admin:inspect", args=[certificate.pk])
+    assert client.get(inspect).status_code == 200
+    coordinator.groups.clear()
+    coordinator.user_permissions.add(*_admin_and_certificate_permissions())
+    assert client.get(inspect).status_code == 404
+    listing = client.get(reverse("certificate_admin:index"))
+    assert certificate.code not in listing.content.decode()
+
+
+def _admin_and_certificate_permissions():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(
+        codename__in=["access_admin", "view_certificate", "change_certificate", "add_certificate"]
+    )
