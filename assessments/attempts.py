@@ -322,7 +322,13 @@ def _report(attempt: Attempt) -> None:
         status = ActivityStatus.FAILED
     # A learner who withdrew keeps the attempt; there is no enrollment to report to.
     with contextlib.suppress(Enrollment.DoesNotExist):
-        activity_result_record(learner=attempt.learner, activity=quiz, status=status, score_percent=percent)
+        activity_result_record(
+            learner=attempt.learner,
+            activity=quiz,
+            status=status,
+            score_percent=percent,
+            occurrence=f"attempt:{attempt.pk}",
+        )
 
 
 def attempt_finalise_if_expired(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
@@ -331,6 +337,12 @@ def attempt_finalise_if_expired(*, attempt: Attempt, now: datetime | None = None
     if attempt.state == AttemptState.IN_PROGRESS and attempt.deadline and now >= attempt.deadline:
         return attempt_submit(attempt_id=attempt.pk, learner=attempt.learner, now=now)
     return attempt
+
+
+def attempts_finalise_expired_for(*, learner, quiz: QuizPage, now: datetime | None = None) -> None:
+    """Finalise the learner's expired attempts at one quiz (done when the quiz is opened)."""
+    for attempt in Attempt.objects.filter(learner=learner, quiz=quiz, state=AttemptState.IN_PROGRESS):
+        attempt_finalise_if_expired(attempt=attempt, now=now)
 
 
 def attempts_finalise_expired(*, now: datetime | None = None) -> int:

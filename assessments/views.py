@@ -11,22 +11,9 @@ from assessments import attempts as services
 from assessments.display import learner_view
 from assessments.models import Attempt, AttemptState, QuizPage
 from assessments.review import attempt_review
-from assessments.selectors import attempt_for_learner, quiz_course
-from courses.views import enrollment_gate
+from assessments.selectors import attempt_for_learner
 
 MAX_BODY_BYTES = 1_000_000
-
-
-def quiz_serve(request, quiz: QuizPage, serve, *args, **kwargs):
-    """Quizzes are for enrolled learners; an expired attempt is finalised when the quiz is opened."""
-    if getattr(request, "is_preview", False):
-        return serve(request, *args, **kwargs)
-    gate = enrollment_gate(request, quiz_course(quiz), _("Enroll in this course to take its quizzes."))
-    if gate:
-        return gate
-    for attempt in Attempt.objects.filter(learner=request.user, quiz=quiz, state=AttemptState.IN_PROGRESS):
-        services.attempt_finalise_if_expired(attempt=attempt)
-    return serve(request, *args, **kwargs)
 
 
 def _get_attempt(request, attempt_id: int) -> Attempt:

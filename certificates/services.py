@@ -32,7 +32,8 @@ from certificates.models import (
     CertificateStatus,
     certificate_code_generate,
 )
-from courses.models import CoursePage, Enrollment
+from courses.events import learner_event_record
+from courses.models import CoursePage, Enrollment, LearnerEventKind
 from courses.models.records import EnrollmentSource, EnrollmentStatus
 from courses.services import enrollment_complete, enrollment_create
 from training_site.accounts.roles import COORDINATORS_GROUP
@@ -136,8 +137,22 @@ def certificate_issue(*, enrollment: Enrollment) -> Certificate:
         return existing
     with transaction.atomic():
         certificate = _certificate_create(**_snapshot(enrollment=enrollment))
+        _event(certificate, LearnerEventKind.CERTIFICATE_ISSUED, key=f"certificate_issued:{certificate.pk}")
         tasks.certificate_render.delay_on_commit(certificate.pk)
     return certificate
+
+
+def _event(certificate: Certificate, kind: str, *, key: str, **payload) -> None:
+    enrollment = certificate.enrollment
+    learner_event_record(
+        learner=enrollment.learner,
+        kind=kind,
+        key=key,
+        subject_type="certificate",
+        subject_id=certificate.pk,
+        course=enrollment.course,
+        payload={"code": certificate.code, "course_title": certificate.course_title, **payload},
+    )
 
 
 def certificate_render(*, certificate_id: int, claim: str | None = None) -> str:
@@ -324,6 +339,11 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certific
         certificate.revoked_reason = reason
         certificate.save(update_fields=["status", "revoked_at", "revoked_reason"])
         log(instance=certificate, action="certificates.revoke", user=by, data={"reason": reason})
+        _event(
+            certificate,
+            LearnerEventKind.CERTIFICATE_REVOKED,
+            key=f"certificate_revoked:{certificate.pk}:{certificate.revoked_at.isoformat()}",
+        )
     return certificate
 
 
@@ -349,6 +369,12 @@ def certificate_reissue(*, certificate: Certificate, by) -> Certificate:
         new = _certificate_create(**fields)
         Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
         log(instance=old, action="certificates.reissue", user=by, data={"new_code": new.code})
+        _event(
+            new,
+            LearnerEventKind.CERTIFICATE_REISSUED,
+            key=f"certificate_reissued:{new.pk}",
+            replaces=old.code,
+        )
         tasks.certificate_render.delay_on_commit(new.pk)
     certificate.refresh_from_db()
     return new

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from certificates.selectors import certificate_list_for_dashboard
 from courses.models import CoursePage, LessonPage
-from courses.selectors import enrollment_dashboard
+from courses.selectors import enrollment_dashboard, learner_events_recent
 
 MAX_QUERY_LENGTH = 200
 
@@ -35,5 +35,9 @@ def dashboard(request):
     return render(
         request,
         "content/dashboard.html",
-        {"entries": entries, "certificates": certificates},
+        {
+            "entries": entries,
+            "certificates": certificates,
+            "recent_events": learner_events_recent(learner=request.user),
+        },
     )

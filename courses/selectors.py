@@ -5,21 +5,22 @@ of queries does not grow with the number of lessons or enrollments.
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from taggit.models import Tag
 
 from courses.models import (
-    ActivityResult,
     CoursePage,
     Enrollment,
+    LearnerEvent,
     LessonPage,
-    LessonProgress,
     ModulePage,
     ReflectionNote,
     course_activity_models,
 )
 from courses.models.records import EnrollmentStatus
+from courses.progress import CourseProgress, progress_for_course, progress_for_enrollments
 
 
 @dataclass
@@ -31,11 +32,8 @@ class LessonEntry:
 @dataclass
 class ActivityEntry:
     activity: object
-    result: ActivityResult | None
-
-    @property
-    def status(self) -> str:
-        return self.result.status if self.result else "not_started"
+    status: str
+    score_percent: Decimal | None = None
 
 
 @dataclass
@@ -61,10 +59,6 @@ def course_lessons(course: CoursePage):
     return LessonPage.objects.live().descendant_of(course).defer_streamfields().order_by("path")
 
 
-def course_lesson_ids(course: CoursePage) -> list[int]:
-    return list(LessonPage.objects.live().descendant_of(course).order_by("path").values_list("pk", flat=True))
-
-
 def course_activities(course: CoursePage) -> list:
     """Live activities (quizzes, ...) anywhere in the course, in tree order: one query per
     activity type, not per activity."""
@@ -74,22 +68,9 @@ def course_activities(course: CoursePage) -> list:
     return sorted(activities, key=lambda page: page.path)
 
 
-def course_required_activity_ids(course: CoursePage) -> set[int]:
-    ids: set[int] = set()
-    for model in course_activity_models():
-        ids.update(
-            model.objects.live()
-            .descendant_of(course)
-            .filter(required_for_completion=True)
-            .values_list("pk", flat=True)
-        )
-    return ids
-
-
-def _activity_results(enrollment: Enrollment | None) -> dict[int, ActivityResult]:
-    if enrollment is None:
-        return {}
-    return {result.activity_id: result for result in enrollment.activity_results.all()}
+def _activity_entry(activity, progress: CourseProgress) -> ActivityEntry:
+    status, score = progress.activity_results.get(activity.pk, ("not_started", None))
+    return ActivityEntry(activity=activity, status=status, score_percent=score)
 
 
 def enrollment_current(*, learner, course: CoursePage) -> Enrollment | None:
@@ -98,6 +79,7 @@ def enrollment_current(*, learner, course: CoursePage) -> Enrollment | None:
     return (
         Enrollment.objects.filter(learner=learner, course=course)
         .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .select_related("course")
         .first()
     )
 
@@ -116,10 +98,6 @@ def course_missing_prerequisites(*, learner, course: CoursePage) -> list[CourseP
     return [course for course in prerequisites if course.pk not in done]
 
 
-def _progress_percent(done: int, total: int) -> int:
-    return round(100 * done / total) if total else 0
-
-
 def course_outline_for_learner(*, course: CoursePage, user) -> dict:
     """Modules with their lessons, the learner's ticks, progress and where to resume."""
     modules = [
@@ -127,23 +105,22 @@ def course_outline_for_learner(*, course: CoursePage, user) -> dict:
     ]
     by_path = {entry.module.path: entry for entry in modules}
     enrollment = enrollment_current(learner=user, course=course)
-    completed_ids = _completed_lesson_ids(enrollment)
+    progress = progress_for_course(course=course, enrollment=enrollment)
     lessons = list(course_lessons(course))
     for lesson in lessons:
         module_entry = by_path.get(lesson.path[: -_steplen()])
         if module_entry is not None:
-            module_entry.lessons.append(LessonEntry(lesson=lesson, completed=lesson.pk in completed_ids))
-    results = _activity_results(enrollment)
+            module_entry.lessons.append(
+                LessonEntry(lesson=lesson, completed=lesson.pk in progress.completed_lesson_ids)
+            )
     final_activities = []
     for activity in course_activities(course):
-        entry = ActivityEntry(activity=activity, result=results.get(activity.pk))
+        entry = _activity_entry(activity, progress)
         module_entry = by_path.get(activity.path[: -_steplen()])
         if module_entry is not None:
             module_entry.activities.append(entry)
         else:
             final_activities.append(entry)
-    done = sum(1 for lesson in lessons if lesson.pk in completed_ids)
-    resume = next((lesson for lesson in lessons if lesson.pk not in completed_ids), None)
     prerequisites = list(CoursePage.objects.live().filter(required_by=course).order_by("title"))
     recommended = list(CoursePage.objects.live().filter(recommended_by=course).order_by("title"))
     missing = []
@@ -153,114 +130,90 @@ def course_outline_for_learner(*, course: CoursePage, user) -> dict:
         "modules": modules,
         "course_activities": final_activities,
         "enrollment": enrollment,
-        "lesson_count": len(lessons),
-        "completed_count": done,
-        "progress_percent": _progress_percent(done, len(lessons)),
-        "resume_lesson": resume or (lessons[0] if lessons else None),
+        "progress": progress,
+        "lesson_count": progress.lessons_total,
         "prerequisites": prerequisites,
         "missing_prerequisites": missing,
         "recommended_courses": recommended,
     }
 
 
-def _completed_lesson_ids(enrollment: Enrollment | None) -> set[int]:
-    if enrollment is None:
-        return set()
-    return set(enrollment.lesson_progress.values_list("lesson_id", flat=True))
-
-
 def lesson_context_for_learner(*, lesson: LessonPage, user, enrollment: Enrollment | None = None) -> dict:
     """Navigation within the module, previous/next across the course, ticks and notes.
 
-    ``enrollment`` may be passed in when the caller has already looked it up.
+    ``enrollment`` may be passed in when the caller has already looked it up. ``continue_to``
+    is the page after this lesson in the course's order (the next lesson, or the module's
+    quiz after its last lesson, or the final after the course's last lesson).
     """
     course = course_for_lesson(lesson)
     module_path = lesson.path[: -_steplen()]
     module = ModulePage.objects.get(path=module_path)
     if enrollment is None:
         enrollment = enrollment_current(learner=user, course=course)
-    completed_ids = _completed_lesson_ids(enrollment)
+    progress = progress_for_course(course=course, enrollment=enrollment)
+    done = progress.completed_lesson_ids
     lessons = list(course_lessons(course))
     position = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
     previous_lesson = lessons[position - 1] if position else None
     next_lesson = lessons[position + 1] if position is not None and position + 1 < len(lessons) else None
     module_lessons = [
-        LessonEntry(lesson=item, completed=item.pk in completed_ids)
+        LessonEntry(lesson=item, completed=item.pk in done)
         for item in lessons
         if item.path.startswith(module_path)
     ]
-    results = _activity_results(enrollment)
+    activities = course_activities(course)
     module_activities = [
-        ActivityEntry(activity=activity, result=results.get(activity.pk))
-        for activity in course_activities(course)
+        _activity_entry(activity, progress)
+        for activity in activities
         if activity.path.startswith(module_path)
     ]
+    following = sorted(
+        [page for page in [*lessons, *activities] if page.path > lesson.path], key=lambda page: page.path
+    )
     notes = {}
     if user.is_authenticated:
         notes = {note.block_id: note for note in ReflectionNote.objects.filter(author=user, lesson=lesson)}
-    done = sum(1 for item in lessons if item.pk in completed_ids)
     return {
         "course": course,
         "module": module,
         "enrollment": enrollment,
+        "progress": progress,
         "module_lessons": module_lessons,
         "module_activities": module_activities,
         "previous_lesson": previous_lesson,
         "next_lesson": next_lesson,
-        "is_completed": lesson.pk in completed_ids,
+        "continue_to": following[0] if following else None,
+        "is_completed": lesson.pk in done,
+        "can_reopen": lesson.pk in done and enrollment is not None and not enrollment.is_completed,
         "reflection_notes": notes,
-        "lesson_count": len(lessons),
-        "completed_count": done,
-        "progress_percent": _progress_percent(done, len(lessons)),
     }
 
 
 @dataclass
 class DashboardEntry:
     enrollment: Enrollment
-    lesson_count: int
-    completed_count: int
-    resume_lesson: LessonPage | None
+    progress: CourseProgress
 
     @property
-    def progress_percent(self) -> int:
-        return _progress_percent(self.completed_count, self.lesson_count)
+    def progress_id(self) -> str:
+        return f"progress-{self.enrollment.pk}"
 
 
 def enrollment_dashboard(*, learner) -> list[DashboardEntry]:
-    """Every current enrollment of the learner with progress and a resume link."""
+    """Every current enrollment of the learner with its progress and next step."""
     enrollments = list(
         Enrollment.objects.filter(learner=learner)
         .exclude(status=EnrollmentStatus.WITHDRAWN)
-        .select_related("course", "last_lesson")
+        .select_related("course")
         .order_by("status", "-created_at")
     )
-    if not enrollments:
-        return []
-    paths = Q()
-    for enrollment in enrollments:
-        paths |= Q(path__startswith=enrollment.course.path)
-    lessons = list(LessonPage.objects.live().filter(paths).defer_streamfields().order_by("path"))
-    done_pairs = set(
-        LessonProgress.objects.filter(enrollment__in=enrollments).values_list("enrollment_id", "lesson_id")
-    )
-    entries = []
-    for enrollment in enrollments:
-        course_lessons_ = [lesson for lesson in lessons if lesson.path.startswith(enrollment.course.path)]
-        done = [lesson for lesson in course_lessons_ if (enrollment.pk, lesson.pk) in done_pairs]
-        resume = next(
-            (lesson for lesson in course_lessons_ if (enrollment.pk, lesson.pk) not in done_pairs),
-            None,
-        )
-        entries.append(
-            DashboardEntry(
-                enrollment=enrollment,
-                lesson_count=len(course_lessons_),
-                completed_count=len(done),
-                resume_lesson=resume,
-            )
-        )
-    return entries
+    progress = progress_for_enrollments(enrollments)
+    return [DashboardEntry(enrollment=e, progress=progress[e.pk]) for e in enrollments]
+
+
+def learner_events_recent(*, learner, limit: int = 10) -> list[LearnerEvent]:
+    """The learner's latest events, newest first: the activity history on My learning."""
+    return list(LearnerEvent.objects.filter(learner=learner).order_by("-occurred_at", "-pk")[:limit])
 
 
 def course_catalogue(*, index_page, tag: str, user) -> dict:

@@ -12,22 +12,19 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from courses.events import learner_event_record
 from courses.models import (
     ActivityResult,
     CoursePage,
     Enrollment,
+    LearnerEventKind,
     LessonPage,
     LessonProgress,
     ReflectionNote,
 )
 from courses.models.records import ActivityStatus, EnrollmentSource, EnrollmentStatus
-from courses.selectors import (
-    course_for_lesson,
-    course_lesson_ids,
-    course_missing_prerequisites,
-    course_required_activity_ids,
-    enrollment_current,
-)
+from courses.progress import progress_for_enrollments
+from courses.selectors import course_for_lesson, course_missing_prerequisites, enrollment_current
 
 REFLECTION_MAX_CHARS = 10_000
 
@@ -57,7 +54,17 @@ def enrollment_create(
             )
     try:
         with transaction.atomic():
-            return Enrollment.objects.create(learner=learner, course=course, source=source, note=note)
+            enrollment = Enrollment.objects.create(learner=learner, course=course, source=source, note=note)
+            learner_event_record(
+                learner=learner,
+                kind=LearnerEventKind.ENROLLED,
+                key=f"enrolled:{enrollment.pk}",
+                subject_type="course",
+                subject_id=course.pk,
+                course=course,
+                payload={"course_title": course.title, "source": source},
+            )
+            return enrollment
     except IntegrityError:
         # Another request enrolled the learner first; the partial unique constraint held.
         enrollment = enrollment_current(learner=learner, course=course)
@@ -79,42 +86,77 @@ def lesson_complete(*, learner, lesson: LessonPage) -> Enrollment:
             .exclude(status=EnrollmentStatus.WITHDRAWN)
             .get()
         )
-        LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)
+        progress, created = LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)
+        if created:
+            learner_event_record(
+                learner=learner,
+                kind=LearnerEventKind.LESSON_COMPLETED,
+                key=f"lesson_completed:{progress.pk}",
+                subject_type="lesson",
+                subject_id=lesson.pk,
+                course=course,
+                payload={"lesson_title": lesson.title, "course_title": course.title},
+                occurred_at=progress.completed_at,
+            )
         enrollment.last_lesson = lesson
         enrollment.save(update_fields=["last_lesson"])
         enrollment_evaluate_completion(enrollment=enrollment)
     return enrollment
 
 
+def lesson_reopen(*, learner, lesson: LessonPage) -> Enrollment:
+    """Mark a completed lesson not complete again, while the course is still in progress.
+
+    A completed course keeps its completion (and certificate): raises ValidationError then.
+    Raises Enrollment.DoesNotExist when the learner is not enrolled in the lesson's course.
+    """
+    course = course_for_lesson(lesson)
+    with transaction.atomic():
+        enrollment = (
+            Enrollment.objects.select_for_update()
+            .filter(learner=learner, course=course)
+            .exclude(status=EnrollmentStatus.WITHDRAWN)
+            .get()
+        )
+        if enrollment.is_completed:
+            raise ValidationError(
+                _("You have completed this course, so its lessons stay complete."), code="course_completed"
+            )
+        progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).first()
+        if progress is not None:
+            learner_event_record(
+                learner=learner,
+                kind=LearnerEventKind.LESSON_REOPENED,
+                key=f"lesson_reopened:{progress.pk}",
+                subject_type="lesson",
+                subject_id=lesson.pk,
+                course=course,
+                payload={"lesson_title": lesson.title, "course_title": course.title},
+            )
+            progress.delete()
+    return enrollment
+
+
 def enrollment_evaluate_completion(*, enrollment: Enrollment) -> bool:
-    """Complete the enrollment if every live lesson is done and every required activity
-    passed. Returns True if it completed now."""
+    """Complete the enrollment when its progress says it is eligible (every live lesson done
+    and every live required activity passed). Returns True if it completed now."""
     if enrollment.is_completed:
         return False
-    lesson_ids = course_lesson_ids(enrollment.course)
-    done = set(
-        enrollment.lesson_progress.filter(lesson_id__in=lesson_ids).values_list("lesson_id", flat=True)
-    )
-    if not lesson_ids or done != set(lesson_ids):
+    if not progress_for_enrollments([enrollment])[enrollment.pk].eligible_for_completion:
         return False
-    required = course_required_activity_ids(enrollment.course)
-    if required:
-        passed = set(
-            enrollment.activity_results.filter(
-                activity_id__in=required, status=ActivityStatus.PASSED
-            ).values_list("activity_id", flat=True)
-        )
-        if passed != required:
-            return False
     enrollment_complete(enrollment=enrollment)
     return True
 
 
-def activity_result_record(*, learner, activity, status: str, score_percent=None) -> ActivityResult:
+def activity_result_record(
+    *, learner, activity, status: str, score_percent=None, occurrence: str | None = None
+) -> ActivityResult:
     """Record the learner's current result in a course activity and re-check completion.
 
-    Called by the app that owns the activity (e.g. assessments after grading a quiz).
-    Raises Enrollment.DoesNotExist when the learner is not enrolled in the course.
+    Called by the app that owns the activity (e.g. assessments after grading a quiz), with
+    ``occurrence`` naming what produced the result (e.g. "attempt:12"): an "activity passed"
+    or "not passed" event is recorded once per occurrence. Without it, an event is recorded
+    when the status changes. Raises Enrollment.DoesNotExist when the learner is not enrolled.
     """
     course = CoursePage.objects.ancestor_of(activity).get()
     with transaction.atomic():
@@ -124,11 +166,35 @@ def activity_result_record(*, learner, activity, status: str, score_percent=None
             .exclude(status=EnrollmentStatus.WITHDRAWN)
             .get()
         )
+        previous = (
+            ActivityResult.objects.filter(enrollment=enrollment, activity_id=activity.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
         result, _created = ActivityResult.objects.update_or_create(
             enrollment=enrollment,
             activity_id=activity.pk,
             defaults={"status": status, "score_percent": score_percent},
         )
+        if status in (ActivityStatus.PASSED, ActivityStatus.FAILED) and (occurrence or previous != status):
+            kind = (
+                LearnerEventKind.ACTIVITY_PASSED
+                if status == ActivityStatus.PASSED
+                else LearnerEventKind.ACTIVITY_FAILED
+            )
+            learner_event_record(
+                learner=learner,
+                kind=kind,
+                key=f"{kind}:{enrollment.pk}:{activity.pk}:{occurrence or result.updated_at.isoformat()}",
+                subject_type="activity",
+                subject_id=activity.pk,
+                course=course,
+                payload={
+                    "activity_title": activity.title,
+                    "course_title": course.title,
+                    "score_percent": None if score_percent is None else str(score_percent),
+                },
+            )
         if status == ActivityStatus.PASSED:
             enrollment_evaluate_completion(enrollment=enrollment)
     return result
@@ -143,6 +209,16 @@ def enrollment_complete(*, enrollment: Enrollment) -> Enrollment:
         enrollment.status = EnrollmentStatus.COMPLETED
         enrollment.completed_at = timezone.now()
         enrollment.save(update_fields=["status", "completed_at"])
+        learner_event_record(
+            learner=enrollment.learner,
+            kind=LearnerEventKind.COURSE_COMPLETED,
+            key=f"course_completed:{enrollment.pk}",
+            subject_type="course",
+            subject_id=enrollment.course_id,
+            course=enrollment.course,
+            payload={"course_title": enrollment.course.title, "source": enrollment.source},
+            occurred_at=enrollment.completed_at,
+        )
         for handler in completion_handlers():
             handler(enrollment=enrollment)
     return enrollment

@@ -1,35 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.models import Page
 
 from courses import services
-from courses.models import CoursePage, Enrollment, LessonPage
+from courses.models import CoursePage, Enrollment, LessonPage, course_activity_models
 from courses.selectors import course_for_lesson, enrollment_current
-
-
-def enrollment_gate(request, course, message: str):
-    """For course content: anonymous → log in; not enrolled → the course page with a
-    message. Returns that redirect, or None and sets ``request.course_enrollment``."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    enrollment = enrollment_current(learner=request.user, course=course)
-    if enrollment is None:
-        messages.info(request, message)
-        return redirect(course.get_url(request=request))
-    request.course_enrollment = enrollment
-    return None
-
-
-def lesson_serve(request, lesson: LessonPage, serve, *args, **kwargs):
-    gate = enrollment_gate(
-        request, course_for_lesson(lesson), _("Enroll in this course to read its lessons.")
-    )
-    return gate or serve(request, *args, **kwargs)
 
 
 @login_required
@@ -59,13 +39,39 @@ def lesson_complete(request, lesson_id: int):
             request,
             _("Congratulations! You have completed “%(title)s”.") % {"title": enrollment.course.title},
         )
-    next_lesson_id = request.POST.get("next")
-    if next_lesson_id:
-        if not next_lesson_id.isdigit():
-            return HttpResponseBadRequest(_("Invalid next lesson."))
-        next_lesson = LessonPage.objects.live().filter(pk=int(next_lesson_id)).first()
-        if next_lesson is not None:
-            return redirect(next_lesson.get_url(request=request))
+    next_id = request.POST.get("next")
+    if next_id:
+        next_page = _course_page_after(lesson, next_id)
+        if next_page is None:
+            return HttpResponseBadRequest(_("Invalid next page."))
+        return redirect(next_page.get_url(request=request))
+    return redirect(lesson.get_url(request=request))
+
+
+def _course_page_after(lesson: LessonPage, page_id: str):
+    """The live lesson or activity ``page_id`` if it is in the lesson's course, else None."""
+    if not (page_id.isascii() and page_id.isdigit()):
+        return None
+    course = course_for_lesson(lesson)
+    page = Page.objects.live().descendant_of(course).filter(pk=int(page_id)).specific().first()
+    if page is None or not isinstance(page, (LessonPage, *course_activity_models())):
+        return None
+    return page
+
+
+@login_required
+@require_POST
+def lesson_reopen(request, lesson_id: int):
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    try:
+        services.lesson_reopen(learner=request.user, lesson=lesson)
+    except Enrollment.DoesNotExist as error:
+        raise Http404 from error
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The lesson is marked not complete."))
     return redirect(lesson.get_url(request=request))
 
 

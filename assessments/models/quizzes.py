@@ -18,7 +18,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
-from courses.models import CourseActivity
+from courses.models import CourseActivity, EnrollmentGateMixin
 
 
 class GradingMethod(models.TextChoices):
@@ -34,7 +34,7 @@ class ReviewLevel(models.TextChoices):
     CORRECT_ANSWERS = "correct_answers", _("Score, right/wrong, correct answers and feedback")
 
 
-class QuizPage(CourseActivity, Page):
+class QuizPage(EnrollmentGateMixin, CourseActivity, Page):
     """A quiz: fixed questions and/or random draws from banks, graded on the server."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link", "ul", "ol"])
@@ -102,6 +102,8 @@ class QuizPage(CourseActivity, Page):
         if problems:
             raise ValidationError(problems)
 
+    enrollment_required_message = _("Enroll in this course to take its quizzes.")
+
     def get_context(self, request, *args, **kwargs):
         from assessments.selectors import quiz_overview_for_learner
 
@@ -109,10 +111,17 @@ class QuizPage(CourseActivity, Page):
         context.update(quiz_overview_for_learner(quiz=self, user=request.user))
         return context
 
-    def serve(self, request, *args, **kwargs):
-        from assessments.views import quiz_serve
+    @property
+    def gated_course(self):
+        from assessments.selectors import quiz_course
 
-        return quiz_serve(request, self, super().serve, *args, **kwargs)
+        return quiz_course(self)
+
+    def enrolled_visit(self, request, enrollment) -> None:
+        # Periodic work done when read: an expired attempt is finalised when the quiz is opened.
+        from assessments.attempts import attempts_finalise_expired_for
+
+        attempts_finalise_expired_for(learner=request.user, quiz=self)
 
 
 class QuizSlot(Orderable):

@@ -1,8 +1,10 @@
+from .events import DeliveryState, LearnerEvent, LearnerEventDelivery, LearnerEventKind
 from .pages import (
     CourseActivity,
     CourseIndexPage,
     CoursePage,
     CourseTag,
+    EnrollmentGateMixin,
     LessonPage,
     LessonTag,
     ModulePage,
@@ -17,7 +19,12 @@ __all__ = [
     "CourseIndexPage",
     "CoursePage",
     "CourseTag",
+    "DeliveryState",
+    "EnrollmentGateMixin",
     "Enrollment",
+    "LearnerEvent",
+    "LearnerEventDelivery",
+    "LearnerEventKind",
     "LessonPage",
     "LessonProgress",
     "LessonTag",

@@ -4,8 +4,11 @@ CourseIndexPage > CoursePage > ModulePage > LessonPage. Learner records point at
 pages but never live inside them (see records.py).
 """
 
+import functools
 from functools import cached_property
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
@@ -15,7 +18,6 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.coreutils import resolve_model_string
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, get_page_models
 from wagtail.search import index
@@ -45,16 +47,51 @@ def course_activity_models() -> list[type[Page]]:
 
 
 class ActivityParentMixin:
-    """Allows course activities (declared elsewhere) as children, besides ``subpage_types``."""
+    """Allows course activities (declared in apps above courses) as children, besides
+    ``subpage_types``, without naming those apps here."""
 
     @classmethod
     def clean_subpage_models(cls):
-        if cls._clean_subpage_models is None:
-            declared = [resolve_model_string(name, cls._meta.app_label) for name in cls.subpage_types]
-            cls._clean_subpage_models = declared + [
-                model for model in course_activity_models() if model not in declared
-            ]
-        return cls._clean_subpage_models
+        return _subpage_models_with_activities(cls, tuple(super().clean_subpage_models()))
+
+
+@functools.cache
+def _subpage_models_with_activities(cls, declared: tuple) -> list:
+    # Cached so every call returns the same list, as Wagtail's own implementation does.
+    return [*declared, *(model for model in course_activity_models() if model not in declared)]
+
+
+class EnrollmentGateMixin:
+    """For course content only enrolled learners may open (lessons, quizzes).
+
+    Anonymous visitors are sent to log in; signed-in learners who are not enrolled go to the
+    course page with ``enrollment_required_message``. Otherwise the enrollment is kept on
+    ``request.course_enrollment`` for ``get_context``, ``enrolled_visit`` runs, and the page
+    is served. Previews do not pass through ``serve`` and need no enrollment.
+    """
+
+    enrollment_required_message = _("Enroll in this course to continue.")
+
+    @property
+    def gated_course(self) -> "CoursePage":
+        raise NotImplementedError
+
+    def serve(self, request, *args, **kwargs):
+        from courses.selectors import enrollment_current
+
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        course = self.gated_course
+        enrollment = enrollment_current(learner=request.user, course=course)
+        if enrollment is None:
+            messages.info(request, str(self.enrollment_required_message))
+            return redirect(course.get_url(request=request))
+        request.course_enrollment = enrollment
+        self.enrolled_visit(request, enrollment)
+        return super().serve(request, *args, **kwargs)
+
+    def enrolled_visit(self, request, enrollment) -> None:
+        """Work to do when an enrolled learner opens the page (e.g. close expired attempts)."""
 
 
 class CourseIndexPage(Page):
@@ -190,7 +227,7 @@ class LessonTag(TaggedItemBase):
     content_object = ParentalKey("courses.LessonPage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-class LessonPage(Page):
+class LessonPage(EnrollmentGateMixin, Page):
     """A lesson: the learning material itself. Readable by enrolled learners only."""
 
     estimated_minutes = models.PositiveIntegerField(default=15)
@@ -210,18 +247,10 @@ class LessonPage(Page):
     parent_page_types = ["courses.ModulePage"]
     subpage_types: list[str] = []
 
+    enrollment_required_message = _("Enroll in this course to read its lessons.")
+
     class Meta:
         verbose_name = _("lesson")
-
-    def serve(self, request, *args, **kwargs):
-        from courses.views import lesson_serve
-
-        return lesson_serve(request, self, super().serve, *args, **kwargs)
-
-    def serve_preview(self, request, mode_name):
-        # Editors preview a draft without needing an enrollment.
-        request.is_preview = True
-        return super().serve(request)
 
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import lesson_context_for_learner
@@ -233,6 +262,10 @@ class LessonPage(Page):
             )
         )
         return context
+
+    @property
+    def gated_course(self) -> "CoursePage":
+        return self.course
 
     @cached_property
     def course(self) -> "CoursePage":

@@ -146,9 +146,10 @@ def test_dashboard_lists_enrollments_with_progress(learner_client, learner, inde
     lesson_complete(learner=learner, lesson=lessons[0])
     html = learner_client.get(reverse("dashboard")).content.decode()
     assert "First Course" in html and "Second Course" in html
-    assert "1 of 4 lessons complete" in html
-    assert "0 of 4 lessons complete" in html
+    assert "25% complete" in html and "1 of 4 lessons" in html
+    assert "0% complete" in html and "0 of 4 lessons" in html
     assert f'href="{lessons[1].url}"' in html
+    assert f"Next step: Continue with “{lessons[1].title}”" in html
 
 
 def test_dashboard_requires_login(client, db):

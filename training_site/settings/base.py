@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.tasks.certificate_render_requeue_stale",
         "schedule": 15 * 60.0,
     },
+    # Learner event deliveries that failed (after their backoff) or whose task was lost.
+    "deliver-due-learner-events": {
+        "task": "courses.tasks.learner_events_sweep",
+        "schedule": 60.0,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -238,6 +243,11 @@ TAGGIT_CASE_INSENSITIVE = True
 # Called, in the completing transaction, with keyword argument ``enrollment`` when an
 # enrollment completes. Dotted paths to callables.
 COURSE_COMPLETION_HANDLERS: list[str] = ["certificates.services.certificate_issue"]
+# Receive every learner event at least once, after commit (courses/events.py). Dotted paths
+# to callables taking keyword argument ``event``; each must be idempotent (check event.pk).
+LEARNER_EVENT_SUBSCRIBERS: list[str] = []
+# Seconds before the sweep takes over a first delivery whose task never ran (lost message).
+LEARNER_EVENT_FIRST_DELIVERY_GRACE = int(os.environ.get("LEARNER_EVENT_FIRST_DELIVERY_GRACE", "120"))
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "SAMEORIGIN"

@@ -1,0 +1,19 @@
+"""Celery tasks for courses: thin, keyed by primary key, safe to run twice."""
+
+from celery import shared_task
+
+from courses import events
+
+
+@shared_task(
+    bind=True, name="courses.tasks.learner_event_deliver", acks_late=True, reject_on_worker_lost=True
+)
+def learner_event_deliver(self, event_id: int) -> int:
+    # Subscriber failures are recorded on their delivery rows, never raised: the sweep
+    # retries them, and an eager run (no broker) must not turn them into a 500.
+    return events.learner_event_deliver(event_id=event_id, eager=bool(self.request.is_eager))
+
+
+@shared_task(name="courses.tasks.learner_events_sweep", acks_late=True)
+def learner_events_sweep() -> int:
+    return events.learner_events_sweep()
