@@ -12,11 +12,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments import gift
-from assessments.attempts import response_grade_manual
 from assessments.forms import GiftConfirmForm, GiftExportForm, GiftUploadForm
 from assessments.models import Attempt
 from assessments.selectors import attempts_needing_grading
-from assessments.services import GiftImportError, question_bank_export_gift, question_bank_import_gift
+from assessments.services.attempts import response_grade_manual
+from assessments.services.gift_import import (
+    GiftImportError,
+    question_bank_export_gift,
+    question_bank_import_gift,
+)
 
 
 class _PreviewRollback(Exception):
