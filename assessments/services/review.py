@@ -7,9 +7,7 @@ feedback. Before the review date (``review_after``) only the score is shown.
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
-from assessments import graders
+from assessments.kinds import kind_of
 from assessments.models import Attempt, ReviewLevel
 
 LEVELS = [ReviewLevel.SCORE_ONLY, ReviewLevel.RESPONSES, ReviewLevel.CORRECT_ANSWERS]
@@ -17,19 +15,7 @@ LEVELS = [ReviewLevel.SCORE_ONLY, ReviewLevel.RESPONSES, ReviewLevel.CORRECT_ANS
 
 def answer_text(data: dict, answer) -> str:
     """A learner's (or the correct) answer in words."""
-    if answer is None or answer == "" or answer == []:
-        return ""
-    qtype = data["type"]
-    if qtype in (graders.SINGLE_CHOICE, graders.MULTIPLE_RESPONSE):
-        texts = {o["id"]: o["text"] for o in data["options"]}
-        chosen = [answer] if isinstance(answer, str) else answer
-        return "; ".join(texts.get(option_id, "") for option_id in chosen)
-    if qtype == graders.TRUE_FALSE:
-        return _("True") if answer else _("False")
-    if qtype == graders.MATCHING:
-        lefts = {p["id"]: p["left"] for p in data["pairs"]}
-        return "; ".join(f"{lefts.get(key, '')} → {value}" for key, value in answer.items())
-    return str(answer)
+    return kind_of(data).answer_text(data, answer)
 
 
 def _status(response) -> str:
@@ -64,8 +50,8 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> dict:
                 "marks": Decimal(str(data["marks"])),
             }
             if rank >= 2:
-                correct = graders.correct_response(data) if data["type"] != graders.ESSAY else None
-                item["correct_answer"] = answer_text(data, correct) if correct is not None else ""
+                kind = kind_of(data)
+                item["correct_answer"] = kind.answer_text(data, kind.correct_response(data))
                 item["feedback"] = list(response.feedback or [])
                 item["general_feedback"] = response.general_feedback
                 item["grader_comment"] = response.grader_comment
