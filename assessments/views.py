@@ -159,7 +159,6 @@ def attempt_result(request, attempt_id: int):
     attempt = attempts.attempt_finalise_if_expired(attempt=attempt)
     if attempt.state == AttemptState.IN_PROGRESS:
         return redirect("assessments:attempt", attempt_id=attempt.pk)
+    # The template gets the review only, not the attempt: what it may show is decided there.
     review = attempt_review(attempt=attempt, now=timezone.now())
-    return render(
-        request, "assessments/attempt_result.html", {"attempt": attempt, "quiz": attempt.quiz, **review}
-    )
+    return render(request, "assessments/attempt_result.html", {"quiz": attempt.quiz, **review})
