@@ -66,6 +66,8 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["quiz", "learner", "number"]
+        # Grading open responses is its own right, not a side effect of editing questions.
+        permissions = [("grade_attempt", "Can grade quiz attempts")]
         constraints = [
             models.UniqueConstraint(
                 fields=["learner", "quiz", "number"], name="assessments_attempt_number_unique"
