@@ -12,11 +12,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments import gift
-from assessments.attempts import response_grade_manual
 from assessments.forms import GiftConfirmForm, GiftExportForm, GiftUploadForm
-from assessments.models import Attempt
-from assessments.selectors import attempts_needing_grading
-from assessments.services import GiftImportError, question_bank_export_gift, question_bank_import_gift
+from assessments.selectors import attempt_visible_to, attempts_needing_grading
+from assessments.services.attempts import response_grade_manual
+from assessments.services.gift_import import (
+    GiftImportError,
+    question_bank_export_gift,
+    question_bank_import_gift,
+)
 
 
 class _PreviewRollback(Exception):
@@ -109,18 +112,20 @@ def gift_export(request):
 
 def grading_index(request):
     """Attempts with open responses waiting for a coordinator."""
-    _require(request, "change_question")
+    _require(request, "grade_attempt")
     return TemplateResponse(
         request,
         "assessments/admin/grading_index.html",
-        {"attempts": attempts_needing_grading(), "page_title": _("Grading")},
+        {"attempts": attempts_needing_grading(user=request.user), "page_title": _("Grading")},
     )
 
 
 def grading_attempt(request, attempt_id: int):
     """Score each open response of one attempt against its rubric."""
-    _require(request, "change_question")
-    attempt = get_object_or_404(Attempt.objects.select_related("quiz", "learner"), pk=attempt_id)
+    _require(request, "grade_attempt")
+    attempt = get_object_or_404(
+        attempt_visible_to(user=request.user, as_grader=True).select_related("quiz", "learner"), pk=attempt_id
+    )
     responses = [r for r in attempt.responses.all() if r.needs_manual]
     errors = {}
     if request.method == "POST":

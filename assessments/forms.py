@@ -41,15 +41,17 @@ class QuestionForm(WagtailAdminModelForm):
         )
         data = build_grading_data(
             qtype=cleaned.get("qtype"),
-            marks=cleaned.get("marks") or Decimal("0"),
-            options=rows("options", ["text", "fraction", "feedback"]),
-            tf_answer=cleaned.get("tf_answer"),
-            feedback_true=cleaned.get("feedback_true", ""),
-            feedback_false=cleaned.get("feedback_false", ""),
-            numeric_answers=[{**a, "min": a["min_value"], "max": a["max_value"]} for a in numeric],
-            pairs=rows("pairs", ["left", "right"]),
-            distractors=cleaned.get("distractors", ""),
-            rubric=rows("rubric_criteria", ["criterion", "points", "levels"]),
+            source={
+                "marks": cleaned.get("marks") or Decimal("0"),
+                "options": rows("options", ["text", "fraction", "feedback"]),
+                "tf_answer": cleaned.get("tf_answer"),
+                "feedback_true": cleaned.get("feedback_true", ""),
+                "feedback_false": cleaned.get("feedback_false", ""),
+                "numeric_answers": [{**a, "min": a["min_value"], "max": a["max_value"]} for a in numeric],
+                "pairs": rows("pairs", ["left", "right"]),
+                "distractors": cleaned.get("distractors", ""),
+                "rubric": rows("rubric_criteria", ["criterion", "points", "levels"]),
+            },
         )
         for error in grading_data_errors(data):
             self.add_error(None, ValidationError(error))

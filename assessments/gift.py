@@ -3,7 +3,7 @@ r"""Read and write Moodle's GIFT question format.
 Why our own parser: authors bring question banks from Moodle, and an import must either
 take a whole file faithfully or say, with line numbers, everything that is wrong with it.
 Moodle's importer silently turns mistakes into odd questions; this one reports them.
-The module is pure (no Django) so it can run in a management command, a view or a test.
+The module is pure (no database, settings or models) so it can run in a management command, a view or a test.
 
 ``parse_gift(text)`` returns GiftQuestion objects or raises GiftError listing every problem
 in the file; ``dump_gift(questions)`` writes canonical GIFT that parses back to the same
@@ -46,8 +46,9 @@ Choices made where Moodle is ambiguous or lenient (each is tested):
   worth 100%; ``=%100%`` is accepted, any other weight after ``=`` is an error). Without
   ``=``, the question is multiple_response when more than one answer has a positive
   weight or any has a negative one; then the positive weights must add up to 100%
-  (within 0.001%, so ``%33.333%`` thirds work). With a single positive weight and no
-  negative ones it is single_choice, and that weight must be 100%. At least 2 answers.
+  (within ``graders.WEIGHT_SUM_TOLERANCE``, 0.01%, so ``%33.33%`` thirds work). With a
+  single positive weight and no negative ones it is single_choice, and that weight must be
+  100%. At least 2 answers.
 * Short-answer and numeric weights must be above 0 and at most 100, and at least one
   answer must be worth 100%, so every question has a full-marks response.
 * True/false feedback follows Moodle: ``{T#first#second}`` -- the first ``#`` text is shown
@@ -88,6 +89,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
+# graders is pure too (its only Django import is ValidationError, usable without settings).
+from assessments.graders import WEIGHT_SUM_TOLERANCE
+
 __all__ = [
     "BLANK",
     "FORMATS",
@@ -103,8 +107,7 @@ __all__ = [
     "to_grading_data",
 ]
 
-# Same strings as assessments.graders.QUESTION_TYPES, repeated so this module stays free of
-# Django imports.
+# Same strings as assessments.graders.QUESTION_TYPES; GIFT's syntax decides the type.
 QUESTION_TYPES: Final = (
     "single_choice",
     "multiple_response",
@@ -121,8 +124,9 @@ _CHOICE_TYPES: Final = ("single_choice", "multiple_response")
 _NO_BLANK_TYPES: Final = ("matching", "essay")
 _TRUE_FALSE_WORDS: Final = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _HUNDRED: Final = Decimal(100)
-# Positive weights of a multiple-response question must add up to 100% within this.
-_WEIGHT_SUM_TOLERANCE: Final = Decimal("0.001")
+# Positive weights of a multiple-response question must add up to 100% within this: the
+# graders' one rule, in percent.
+_WEIGHT_SUM_TOLERANCE: Final = WEIGHT_SUM_TOLERANCE * _HUNDRED
 
 
 @dataclass(frozen=True)

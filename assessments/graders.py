@@ -78,6 +78,7 @@ __all__ = [
     "SHORT_ANSWER_MAX_CHARS",
     "SINGLE_CHOICE",
     "TRUE_FALSE",
+    "WEIGHT_SUM_TOLERANCE",
     "GradeResult",
     "correct_response",
     "grade",
@@ -90,6 +91,7 @@ __all__ = [
     "grade_single_choice",
     "grade_true_false",
     "validate_response",
+    "weights_sum_to_one",
 ]
 
 SINGLE_CHOICE: Final = "single_choice"
@@ -110,6 +112,10 @@ QUESTION_TYPES: Final = (
 )
 
 SHORT_ANSWER_MAX_CHARS: Final = 1000
+# The positive fractions of a multiple-response question must add up to 1 within this
+# (0.01%), so thirds stored to five places (0.33333) or typed as %33.33% still count as
+# full marks. The one rule for the editor and the GIFT importer alike.
+WEIGHT_SUM_TOLERANCE: Final = Decimal("0.0001")
 ESSAY_MAX_CHARS_DEFAULT: Final = 20000
 # A numeric response is typed into a small box; anything longer is abuse, not a number.
 NUMERIC_MAX_CHARS: Final = 100
@@ -708,6 +714,13 @@ def _check_numeric_selection(value: object, criterion_id: str) -> Decimal:
         raise _invalid(
             f"The points for criterion {criterion_id!r} must be a number.", "invalid_number"
         ) from None
+
+
+@_exact
+def weights_sum_to_one(fractions) -> bool:
+    """Whether the positive fractions add up to 1 within WEIGHT_SUM_TOLERANCE."""
+    total = sum((Decimal(str(f)) for f in fractions if Decimal(str(f)) > 0), _ZERO)
+    return abs(total - _ONE) <= WEIGHT_SUM_TOLERANCE
 
 
 # --- dispatch -------------------------------------------------------------------------------

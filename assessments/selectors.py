@@ -76,7 +76,7 @@ def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
     attempts = []
     enrollment = None
     if user.is_authenticated:
-        attempts = list(Attempt.objects.filter(learner=user, quiz=quiz).order_by("number"))
+        attempts = list(attempt_visible_to(user=user).filter(quiz=quiz).order_by("number"))
         enrollment = enrollment_current(learner=user, course=quiz_course(quiz))
     used = sum(1 for a in attempts if a.state != AttemptState.ABANDONED)
     in_progress = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
@@ -93,14 +93,36 @@ def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
     }
 
 
+GRADE_PERMISSION = "assessments.grade_attempt"
+
+
+def attempt_visible_to(*, user, as_grader: bool = False):
+    """The one rule for who may see which attempts (and so their responses).
+
+    As a learner (the quiz pages), a user sees their own attempts only, whoever they are. As
+    a grader (the admin grading screens), a user needs the grade_attempt permission and then
+    sees every learner's attempts: coordinators' reach today. Narrowing graders to a cohort
+    belongs here and nowhere else.
+    """
+    if not user.is_authenticated:
+        return Attempt.objects.none()
+    if not as_grader:
+        return Attempt.objects.filter(learner=user)
+    if not user.has_perm(GRADE_PERMISSION):
+        return Attempt.objects.none()
+    return Attempt.objects.all()
+
+
 def attempt_for_learner(*, learner, attempt_id: int) -> Attempt:
     """The learner's own attempt; anyone else's raises Attempt.DoesNotExist (a 404)."""
-    return Attempt.objects.select_related("quiz").get(pk=attempt_id, learner=learner)
+    return attempt_visible_to(user=learner).select_related("quiz").get(pk=attempt_id)
 
 
-def attempts_needing_grading():
+def attempts_needing_grading(*, user):
+    """Attempts with open responses waiting, among those ``user`` may grade."""
     return (
-        Attempt.objects.filter(state=AttemptState.NEEDS_GRADING)
+        attempt_visible_to(user=user, as_grader=True)
+        .filter(state=AttemptState.NEEDS_GRADING)
         .select_related("quiz", "learner")
         .annotate(
             pending=Count("responses", filter=Q(responses__needs_manual=True, responses__graded_at=None))

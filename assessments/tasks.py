@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from assessments import attempts
+from assessments.services import attempts
 
 
 @shared_task(name="assessments.tasks.attempts_finalise_expired", acks_late=True)

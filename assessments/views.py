@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import attempts as services
 from assessments.display import learner_view
 from assessments.models import Attempt, AttemptState, QuizPage
-from assessments.review import attempt_review
 from assessments.selectors import attempt_for_learner
+from assessments.services import attempts
+from assessments.services.review import attempt_review
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -40,8 +40,8 @@ def _sequence(request) -> int | None:
 def quiz_start(request, quiz_id: int):
     quiz = get_object_or_404(QuizPage.objects.live(), pk=quiz_id)
     try:
-        attempt = services.quiz_start(learner=request.user, quiz=quiz)
-    except services.NotEnrolled as error:
+        attempt = attempts.quiz_start(learner=request.user, quiz=quiz)
+    except attempts.NotEnrolled as error:
         raise Http404 from error
     except ValidationError as error:
         for message in error.messages:
@@ -53,7 +53,7 @@ def quiz_start(request, quiz_id: int):
 @login_required
 def attempt_take(request, attempt_id: int):
     attempt = _get_attempt(request, attempt_id)
-    attempt = services.attempt_finalise_if_expired(attempt=attempt)
+    attempt = attempts.attempt_finalise_if_expired(attempt=attempt)
     if attempt.state != AttemptState.IN_PROGRESS:
         return redirect("assessments:result", attempt_id=attempt.pk)
     quiz = attempt.quiz
@@ -61,7 +61,7 @@ def attempt_take(request, attempt_id: int):
     items = [
         {
             "number": index,
-            "name": services.field_name(response),
+            "name": attempts.field_name(response),
             "response": response.answer,
             "view": learner_view(
                 grading_data=response.grading_data,
@@ -94,12 +94,12 @@ def attempt_save(request, attempt_id: int):
     if sequence is None:
         return HttpResponseBadRequest(_("The form is missing its sequence number."))
     try:
-        attempt = services.attempt_save(
+        attempt = attempts.attempt_save(
             attempt_id=attempt.pk, learner=request.user, data=request.POST, sequence=sequence
         )
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
-    except services.StaleSequence:
+    except attempts.StaleSequence:
         message = _(
             "These answers are out of date: the quiz was saved from another window. Reload to continue."
         )
@@ -108,7 +108,7 @@ def attempt_save(request, attempt_id: int):
         return render(
             request, "assessments/attempt_conflict.html", {"attempt": attempt, "message": message}, status=409
         )
-    except services.AttemptClosed:
+    except attempts.AttemptClosed:
         if wants_json:
             return JsonResponse({"error": _("This attempt is closed."), "closed": True}, status=409)
         return redirect("assessments:result", attempt_id=attempt.pk)
@@ -125,12 +125,12 @@ def attempt_submit(request, attempt_id: int):
         return HttpResponseBadRequest(_("The request is too large."))
     attempt = _get_attempt(request, attempt_id)
     try:
-        attempt = services.attempt_submit(
+        attempt = attempts.attempt_submit(
             attempt_id=attempt.pk, learner=request.user, data=request.POST, sequence=_sequence(request)
         )
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
-    except services.StaleSequence:
+    except attempts.StaleSequence:
         message = _(
             "These answers are out of date: the quiz was saved from another window. Reload to continue."
         )
@@ -143,10 +143,9 @@ def attempt_submit(request, attempt_id: int):
 @login_required
 def attempt_result(request, attempt_id: int):
     attempt = _get_attempt(request, attempt_id)
-    attempt = services.attempt_finalise_if_expired(attempt=attempt)
+    attempt = attempts.attempt_finalise_if_expired(attempt=attempt)
     if attempt.state == AttemptState.IN_PROGRESS:
         return redirect("assessments:attempt", attempt_id=attempt.pk)
+    # The template gets the review only, not the attempt: what it may show is decided there.
     review = attempt_review(attempt=attempt, now=timezone.now())
-    return render(
-        request, "assessments/attempt_result.html", {"attempt": attempt, "quiz": attempt.quiz, **review}
-    )
+    return render(request, "assessments/attempt_result.html", {"quiz": attempt.quiz, **review})

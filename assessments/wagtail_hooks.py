@@ -93,7 +93,7 @@ class GradingViewSet(ViewSet):
             self.menu_url,
             icon_name=self.icon,
             order=order or 800,
-            permission="assessments.change_question",
+            permission="assessments.grade_attempt",
         )
 
 

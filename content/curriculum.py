@@ -20,7 +20,7 @@ from django.db import transaction
 from wagtail.models import GroupPagePermission, Page, Site
 
 from assessments.models import Question, QuestionBank, QuizPage, QuizSlot, RubricCriterion
-from assessments.services import GiftImportError, question_bank_import_gift
+from assessments.services.gift_import import GiftImportError, question_bank_import_gift
 from content.models import CurriculumEntry, HomePage, StandardPage
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from training_site.accounts.roles import COORDINATORS_GROUP

@@ -109,7 +109,7 @@ def gift_questions(count: int, *, prefix: str = "Q", marker: str = "") -> str:
 
 def make_questions(count: int, *, bank: str = "test/bank", prefix: str = "Q", marker: str = "", tags=()):
     from assessments.models import Question
-    from assessments.services import question_bank_import_gift
+    from assessments.services.gift_import import question_bank_import_gift
 
     report = question_bank_import_gift(
         text=gift_questions(count, prefix=prefix, marker=marker), bank_path=bank, tags=list(tags)

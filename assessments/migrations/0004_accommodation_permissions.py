@@ -2,17 +2,49 @@
 
 from django.db import migrations
 
-from training_site.accounts.migration_helpers import coordinator_permissions_grant, coordinator_permissions_revoke
-
 PERMISSIONS = {"quizaccommodation": ("add", "change", "delete", "view")}
+
+# Frozen here rather than imported from training_site.accounts: a migration must keep
+# working when application code is renamed or removed later.
+COORDINATORS_GROUP = "Training coordinators"
+
+
+def _grant(apps, permissions):
+    """Model permissions do not exist yet during migrate (Django adds them after it), so
+    they are created here with get_or_create, as Wagtail's own migrations do."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    group, _ = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    for model, actions in permissions.items():
+        content_type, _ = ContentType.objects.get_or_create(app_label="assessments", model=model)
+        for action in actions:
+            permission, _ = Permission.objects.get_or_create(
+                content_type=content_type,
+                codename=f"{action}_{model}",
+                defaults={"name": f"Can {action} {model}"},
+            )
+            group.permissions.add(permission)
+
+
+def _revoke(apps, permissions):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name=COORDINATORS_GROUP).first()
+    if group is None:
+        return
+    codenames = [f"{action}_{model}" for model, actions in permissions.items() for action in actions]
+    group.permissions.remove(
+        *Permission.objects.filter(content_type__app_label="assessments", codename__in=codenames)
+    )
 
 
 def grant(apps, schema_editor):
-    coordinator_permissions_grant(apps, "assessments", PERMISSIONS)
+    _grant(apps, PERMISSIONS)
 
 
 def revoke(apps, schema_editor):
-    coordinator_permissions_revoke(apps, "assessments", PERMISSIONS)
+    _revoke(apps, PERMISSIONS)
 
 
 class Migration(migrations.Migration):

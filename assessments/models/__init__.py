@@ -19,15 +19,12 @@ __all__ = [
     "QuestionType",
     "RubricCriterion",
 ]
-from .quizzes import (  # noqa: E402
+from .pages import GradingMethod, QuizPage, QuizSlot, ReviewLevel  # noqa: E402
+from .records import (  # noqa: E402
     Attempt,
     AttemptState,
-    GradingMethod,
     QuizAccommodation,
-    QuizPage,
-    QuizSlot,
     Response,
-    ReviewLevel,
 )
 
 __all__ += [

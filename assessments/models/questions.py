@@ -18,24 +18,39 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, Orderable, PreviewableMixin, RevisionMixin
 from wagtail.search import index
 
-from assessments import graders
+from assessments.kinds import all_kinds, get_kind
 
 STEM_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
-class QuestionType(models.TextChoices):
-    SINGLE_CHOICE = graders.SINGLE_CHOICE, _("Single choice")
-    MULTIPLE_RESPONSE = graders.MULTIPLE_RESPONSE, _("Multiple response")
-    TRUE_FALSE = graders.TRUE_FALSE, _("True / false")
-    SHORT_ANSWER = graders.SHORT_ANSWER, _("Short answer")
-    NUMERIC = graders.NUMERIC, _("Numeric")
-    MATCHING = graders.MATCHING, _("Matching")
-    ESSAY = graders.ESSAY, _("Open response (essay)")
+# The type menu comes from the registered kinds, in registration order.
+QuestionType = models.TextChoices(
+    "QuestionType", [(kind.code.upper(), (kind.code, kind.label)) for kind in all_kinds()]
+)
+
+
+def kind_panels() -> list:
+    """Every kind's panels, each field or relation once (short answer shares the options rows
+    with the choice kinds)."""
+    panels, seen = [], set()
+    for kind in all_kinds():
+        for panel in kind.panels():
+            key = _panel_key(panel)
+            if key not in seen:
+                seen.add(key)
+                panels.append(panel)
+    return panels
+
+
+def _panel_key(panel):
+    if getattr(panel, "children", None):
+        return tuple(_panel_key(child) for child in panel.children)
+    return getattr(panel, "relation_name", None) or getattr(panel, "field_name", None)
 
 
 class QuestionBankQuerySet(models.QuerySet):
@@ -127,20 +142,7 @@ class Question(PreviewableMixin, DraftStateMixin, RevisionMixin, ClusterableMode
         FieldPanel("stem"),
         FieldPanel("missing_word"),
         FieldPanel("tags"),
-        InlinePanel(
-            "options",
-            heading=_("Options (single choice, multiple response) or accepted answers (short answer)"),
-            label=_("Option"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("tf_answer"), FieldPanel("feedback_true"), FieldPanel("feedback_false")],
-            heading=_("True / false"),
-        ),
-        InlinePanel("numeric_answers", heading=_("Numeric answers"), label=_("Answer")),
-        InlinePanel("pairs", heading=_("Matching pairs"), label=_("Pair")),
-        FieldPanel("distractors"),
-        FieldPanel("wrong_feedback"),
-        InlinePanel("rubric_criteria", heading=_("Rubric (open response)"), label=_("Criterion")),
+        *kind_panels(),
         FieldPanel("general_feedback"),
     ]
     search_fields = [
@@ -170,13 +172,14 @@ class Question(PreviewableMixin, DraftStateMixin, RevisionMixin, ClusterableMode
         from assessments.display import learner_view
 
         data = self.grading_data()
+        errors = grading_data_errors(data)
         context.update(
             {
                 "question": self,
                 "preview_item": learner_view(grading_data=data, stem=self.stem),
                 "grading_data": data,
-                "key": graders.correct_response(data) if self.grading_errors() == [] else None,
-                "grading_errors": self.grading_errors(),
+                "kind_template": get_kind(self.qtype).template,
+                "grading_errors": errors,
             }
         )
         return context
@@ -189,15 +192,17 @@ class Question(PreviewableMixin, DraftStateMixin, RevisionMixin, ClusterableMode
         """Grading data from the in-memory question and its (possibly unsaved) children."""
         return build_grading_data(
             qtype=self.qtype,
-            marks=self.marks,
-            options=[_option_dict(o) for o in self.options.all()],
-            tf_answer=self.tf_answer,
-            feedback_true=self.feedback_true,
-            feedback_false=self.feedback_false,
-            numeric_answers=[_numeric_dict(a) for a in self.numeric_answers.all()],
-            pairs=[_pair_dict(p) for p in self.pairs.all()],
-            distractors=self.distractors,
-            rubric=[_criterion_dict(c) for c in self.rubric_criteria.all()],
+            source={
+                "marks": self.marks,
+                "options": [_option_dict(o) for o in self.options.all()],
+                "tf_answer": self.tf_answer,
+                "feedback_true": self.feedback_true,
+                "feedback_false": self.feedback_false,
+                "numeric_answers": [_numeric_dict(a) for a in self.numeric_answers.all()],
+                "pairs": [_pair_dict(p) for p in self.pairs.all()],
+                "distractors": self.distractors,
+                "rubric": [_criterion_dict(c) for c in self.rubric_criteria.all()],
+            },
         )
 
     def grading_errors(self) -> list[str]:
@@ -237,123 +242,41 @@ def _criterion_dict(criterion) -> dict:
     }
 
 
-def _number(value):
-    return None if value in (None, "") else str(Decimal(str(value)).normalize())
+def build_grading_data(*, qtype: str, source: dict) -> dict:
+    """The plain dict the graders take, built by the question's kind from ``source``: the
+    question in the neutral shape of QuestionKind.grading_data, from model objects,
+    revision JSON or the admin form alike."""
+    return get_kind(qtype).build(source)
 
 
-def build_grading_data(
-    *,
-    qtype: str,
-    marks,
-    options: list[dict],
-    tf_answer,
-    feedback_true: str,
-    feedback_false: str,
-    numeric_answers: list[dict],
-    pairs: list[dict],
-    distractors: str,
-    rubric: list[dict],
-) -> dict:
-    """The plain dict the graders take. Works from model objects or revision JSON alike."""
-    data: dict = {"type": qtype, "marks": _number(marks)}
-    if qtype in (graders.SINGLE_CHOICE, graders.MULTIPLE_RESPONSE):
-        data["options"] = [
-            {"id": o["key"], "text": o["text"], "fraction": _number(o["fraction"]), "feedback": o["feedback"]}
-            for o in options
-        ]
-    elif qtype == graders.TRUE_FALSE:
-        data.update(
-            answer=bool(tf_answer), feedback_true=feedback_true or "", feedback_false=feedback_false or ""
-        )
-    elif qtype == graders.SHORT_ANSWER:
-        data["answers"] = [
-            {"text": o["text"], "fraction": _number(o["fraction"]), "feedback": o["feedback"]}
-            for o in options
-        ]
-    elif qtype == graders.NUMERIC:
-        answers = []
-        for a in numeric_answers:
-            entry = {"fraction": _number(a["fraction"]), "feedback": a["feedback"]}
-            if a.get("min") not in (None, "") and a.get("max") not in (None, ""):
-                entry.update(min=_number(a["min"]), max=_number(a["max"]))
-            else:
-                entry.update(value=_number(a["value"]), tolerance=_number(a.get("tolerance") or 0))
-            answers.append(entry)
-        data["answers"] = answers
-    elif qtype == graders.MATCHING:
-        data["pairs"] = [{"id": p["key"], "left": p["left"], "right": p["right"]} for p in pairs]
-        data["distractors"] = [line.strip() for line in (distractors or "").splitlines() if line.strip()]
-    elif qtype == graders.ESSAY:
-        data["rubric"] = [
-            {
-                "id": c["key"],
-                "criterion": c["criterion"],
-                "points": _number(c["points"]),
-                "levels": c.get("levels") or [],
-            }
-            for c in rubric
-        ]
-    return data
+def _ordered(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: row.get("sort_order") or 0)
 
 
 def grading_data_from_content(content: dict) -> dict:
     """Grading data from a revision's stored JSON, without rebuilding model objects."""
     return build_grading_data(
         qtype=content["qtype"],
-        marks=content["marks"],
-        options=sorted(content.get("options", []), key=lambda o: o.get("sort_order") or 0),
-        tf_answer=content.get("tf_answer"),
-        feedback_true=content.get("feedback_true", ""),
-        feedback_false=content.get("feedback_false", ""),
-        numeric_answers=[
-            {**a, "min": a.get("min_value"), "max": a.get("max_value")}
-            for a in sorted(content.get("numeric_answers", []), key=lambda a: a.get("sort_order") or 0)
-        ],
-        pairs=sorted(content.get("pairs", []), key=lambda p: p.get("sort_order") or 0),
-        distractors=content.get("distractors", ""),
-        rubric=sorted(content.get("rubric_criteria", []), key=lambda c: c.get("sort_order") or 0),
+        source={
+            "marks": content["marks"],
+            "options": _ordered(content.get("options", [])),
+            "tf_answer": content.get("tf_answer"),
+            "feedback_true": content.get("feedback_true", ""),
+            "feedback_false": content.get("feedback_false", ""),
+            "numeric_answers": [
+                {**a, "min": a.get("min_value"), "max": a.get("max_value")}
+                for a in _ordered(content.get("numeric_answers", []))
+            ],
+            "pairs": _ordered(content.get("pairs", [])),
+            "distractors": content.get("distractors", ""),
+            "rubric": _ordered(content.get("rubric_criteria", [])),
+        },
     )
 
 
 def grading_data_errors(data: dict) -> list[str]:
     """What makes the question ungradable, in words a coordinator can act on."""
-    qtype = data["type"]
-    errors = []
-    if qtype in (graders.SINGLE_CHOICE, graders.MULTIPLE_RESPONSE):
-        fractions = [Decimal(o["fraction"] or 0) for o in data["options"]]
-        if len(fractions) < 2:
-            errors.append(_("Add at least two options."))
-        if qtype == graders.SINGLE_CHOICE and not any(f == 1 for f in fractions):
-            errors.append(_("Give one option a fraction of 1 (fully correct)."))
-        # Thirds (%33.33333%) are stored to five places, so allow that rounding.
-        if qtype == graders.MULTIPLE_RESPONSE and abs(sum(f for f in fractions if f > 0) - 1) > Decimal(
-            "0.0001"
-        ):
-            errors.append(_("The positive fractions of a multiple-response question must add up to 1."))
-    elif qtype == graders.SHORT_ANSWER:
-        if not any(Decimal(a["fraction"] or 0) == 1 for a in data["answers"]):
-            errors.append(_("Give at least one accepted answer a fraction of 1."))
-    elif qtype == graders.NUMERIC:
-        if not any(Decimal(a["fraction"] or 0) == 1 for a in data["answers"]):
-            errors.append(_("Give at least one numeric answer a fraction of 1."))
-    elif qtype == graders.MATCHING:
-        if len(data["pairs"]) < 2:
-            errors.append(_("Add at least two matching pairs."))
-    elif qtype == graders.ESSAY:
-        if not data["rubric"]:
-            errors.append(_("Add at least one rubric criterion."))
-        total = sum(Decimal(c["points"] or 0) for c in data["rubric"])
-        if data["rubric"] and total != Decimal(data["marks"]):
-            errors.append(
-                _("The rubric's points add up to %(total)s but the question is worth %(marks)s marks.")
-                % {"total": total.normalize(), "marks": Decimal(data["marks"]).normalize()}
-            )
-    if not errors:
-        try:
-            graders.grade(data, graders.correct_response(data))
-        except (ValueError, ValidationError) as error:
-            errors.append(str(error))
-    return errors
+    return get_kind(data["type"]).errors(data)
 
 
 class QuestionOption(Orderable):

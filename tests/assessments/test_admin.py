@@ -7,7 +7,7 @@ from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from assessments.models import Question, QuestionBank
-from assessments.services import question_bank_import_gift
+from assessments.services.gift_import import question_bank_import_gift
 from tests.factories import UserFactory
 from training_site.accounts.roles import COORDINATORS_GROUP
 
@@ -138,8 +138,8 @@ def test_coordinator_grades_an_open_response(coordinator_client, learner, enroll
     """The grading screen lists the attempt; saving rubric levels grades it."""
     from django.http import QueryDict
 
-    from assessments import attempts as services
     from assessments.models import AttemptState, RubricCriterion
+    from assessments.services import attempts as services
     from tests.factories import build_quiz
 
     question_bank_import_gift(text="::Essay::Tell us what you would do.{}", bank_path="essays")

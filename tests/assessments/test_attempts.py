@@ -8,8 +8,8 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import attempts as services
 from assessments.models import Attempt, AttemptState, QuizAccommodation, Response
+from assessments.services import attempts as services
 from courses.models import ActivityResult, Enrollment
 from courses.services import lesson_complete
 from tests.factories import UserFactory, build_quiz, course_lessons, make_questions
@@ -134,7 +134,7 @@ def test_tampered_answers_get_400_and_change_nothing(learner_client, learner, en
 
 def test_oversized_body_and_essay_are_refused(learner_client, learner, enrolled, module):
     from assessments.models import RubricCriterion
-    from assessments.services import question_bank_import_gift
+    from assessments.services.gift_import import question_bank_import_gift
 
     question_bank_import_gift(text="::Essay::Tell us.{}", bank_path="essays")
     from assessments.models import Question
@@ -322,7 +322,7 @@ def test_grading_methods(learner, enrolled, module, questions):
 
 def test_essay_waits_for_a_coordinator_then_grades(learner, enrolled, module):
     from assessments.models import Question, RubricCriterion
-    from assessments.services import question_bank_import_gift
+    from assessments.services.gift_import import question_bank_import_gift
 
     question_bank_import_gift(text="::Essay::Tell us.{}\n\n::TF::Sky is blue.{T}", bank_path="mixed")
     essay = Question.objects.get(title="Essay")

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from assessments.models import Question, QuestionBank, RubricCriterion
-from assessments.services import (
+from assessments.services.gift_import import (
     GiftImportError,
     question_bank_export_gift,
     question_bank_import_gift,

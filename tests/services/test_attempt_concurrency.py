@@ -6,8 +6,8 @@ from threading import Barrier
 import pytest
 from django.db import connections
 
-from assessments import attempts as services
 from assessments.models import Attempt, AttemptState
+from assessments.services import attempts as services
 from courses.models import ActivityResult, ModulePage
 from courses.services import enrollment_create
 from tests.factories import UserFactory, build_course, build_quiz, make_questions, site_tree

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from assessments.services import question_bank_export_gift
+from assessments.services.gift_import import question_bank_export_gift
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.services import GiftImportError, question_bank_import_gift
+from assessments.services.gift_import import GiftImportError, question_bank_import_gift
 
 
 class Command(BaseCommand):

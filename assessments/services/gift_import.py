@@ -1,6 +1,7 @@
 """Writes and rules for question banks: GIFT import and export.
 
-Quiz and attempt rules live in assessments/attempts.py.
+Quiz and attempt rules live in assessments/services/attempts.py; what is type-specific in
+the GIFT mapping belongs to each question kind (assessments/kinds/).
 """
 
 import html
@@ -14,14 +15,9 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 
-from assessments import gift, graders
-from assessments.models import (
-    MatchingPair,
-    NumericAnswer,
-    Question,
-    QuestionBank,
-    QuestionOption,
-)
+from assessments import gift
+from assessments.kinds import all_kinds, get_kind
+from assessments.models import Question, QuestionBank
 from assessments.models.questions import STEM_FEATURES, grading_data_errors
 
 DEFAULT_BANK = "imported"
@@ -61,47 +57,40 @@ def _plain(text: str, text_format: str) -> str:
 
 
 def question_fields_from_gift(q: gift.GiftQuestion) -> dict:
-    return {
+    """The scalar Question fields of a parsed question. The other kinds' own fields go back
+    to their defaults, so a question whose type changed on re-import keeps nothing stale."""
+    kind = get_kind(q.type)
+    fields = {
         "qtype": q.type,
         "marks": Decimal(str(q.marks)),
         "stem": text_to_rich_text(q.stem, q.stem_format),
         "general_feedback": text_to_rich_text(q.general_feedback, q.stem_format)
         if q.general_feedback
         else "",
-        "tf_answer": q.answer if q.type == graders.TRUE_FALSE else None,
-        "feedback_true": _plain(q.feedback_true, q.stem_format),
-        "feedback_false": _plain(q.feedback_false, q.stem_format),
-        "distractors": "\n".join(q.distractors),
-        "wrong_feedback": _plain(q.wrong_feedback, q.stem_format),
         "missing_word": q.blank,
     }
+    for other in all_kinds():
+        for name in other.edit_fields:
+            fields[name] = Question._meta.get_field(name).get_default()
+    fields.update(kind.from_gift(q, plain=lambda text: _plain(text, q.stem_format)).fields)
+    return fields
 
 
 def _children_from_gift(q: gift.GiftQuestion, fmt: str) -> dict:
-    options = [
-        QuestionOption(text=o.text, fraction=Decimal(str(o.fraction)), feedback=_plain(o.feedback, fmt))
-        for o in q.options
-    ]
-    numeric = []
-    if q.type == graders.SHORT_ANSWER:
-        options = [
-            QuestionOption(text=a.text, fraction=Decimal(str(a.fraction)), feedback=_plain(a.feedback, fmt))
-            for a in q.answers
-        ]
-    elif q.type == graders.NUMERIC:
-        numeric = [
-            NumericAnswer(
-                value=None if a.value is None else Decimal(str(a.value)),
-                tolerance=Decimal(str(a.tolerance or 0)),
-                min_value=None if a.min is None else Decimal(str(a.min)),
-                max_value=None if a.max is None else Decimal(str(a.max)),
-                fraction=Decimal(str(a.fraction)),
-                feedback=_plain(a.feedback, fmt),
-            )
-            for a in q.answers
-        ]
-    pairs = [MatchingPair(left=left, right=right) for left, right in q.pairs]
-    return {"options": options, "numeric_answers": numeric, "pairs": pairs}
+    """Child rows per relation: the kind's own from the file, the other kinds' emptied.
+    A relation GIFT does not hold for this kind (an essay's rubric) is left as it is."""
+    kind = get_kind(q.type)
+    mapping = kind.from_gift(q, plain=lambda text: _plain(text, fmt))
+    children = {
+        relation: []
+        for other in all_kinds()
+        for relation in other.edit_relations
+        if relation not in kind.edit_relations
+    }
+    for relation, rows in mapping.children.items():
+        model = Question._meta.get_field(relation).related_model
+        children[relation] = [model(**row) for row in rows]
+    return children
 
 
 @transaction.atomic
@@ -151,11 +140,12 @@ def question_bank_import_gift(
             question.tags.add(*tags)
         question.save()
         errors = grading_data_errors(question.grading_data())
-        if errors and q.type != graders.ESSAY:
+        complete = get_kind(q.type).gift_complete
+        if errors and complete:
             raise GiftImportError([(q.line, f"“{q.title}”: {e}") for e in errors])
         revision = question.save_revision(user=user)
-        # Rubrics are not part of GIFT: an imported essay stays a draft until one is added.
-        if q.type != graders.ESSAY or not errors:
+        # What GIFT cannot hold (an essay's rubric) keeps the question a draft until added.
+        if complete or not errors:
             revision.publish(user=user)
         (report.created if created else report.updated).append(q.title)
         report.questions.append(question)
@@ -169,7 +159,6 @@ class GiftExport:
 
 
 def _gift_from_question(question: Question) -> gift.GiftQuestion:
-    data = question.grading_data()
     q = gift.GiftQuestion(
         type=question.qtype,
         title=question.title,
@@ -180,35 +169,7 @@ def _gift_from_question(question: Question) -> gift.GiftQuestion:
         marks=float(question.marks),
         blank=question.missing_word,
     )
-    if question.qtype in (graders.SINGLE_CHOICE, graders.MULTIPLE_RESPONSE):
-        q.options = [
-            gift.GiftOption(text=o["text"], fraction=float(o["fraction"]), feedback=o["feedback"])
-            for o in data["options"]
-        ]
-    elif question.qtype == graders.TRUE_FALSE:
-        q.answer = bool(question.tf_answer)
-        q.feedback_true, q.feedback_false = question.feedback_true, question.feedback_false
-    elif question.qtype == graders.SHORT_ANSWER:
-        q.answers = [
-            gift.GiftAnswer(text=a["text"], fraction=float(a["fraction"]), feedback=a["feedback"])
-            for a in data["answers"]
-        ]
-    elif question.qtype == graders.NUMERIC:
-        q.answers = [
-            gift.GiftNumericAnswer(
-                value=float(a["value"]) if "value" in a else None,
-                tolerance=float(a["tolerance"]) if "value" in a else None,
-                min=float(a["min"]) if "min" in a else None,
-                max=float(a["max"]) if "max" in a else None,
-                fraction=float(a["fraction"]),
-                feedback=a["feedback"],
-            )
-            for a in data["answers"]
-        ]
-        q.wrong_feedback = question.wrong_feedback
-    elif question.qtype == graders.MATCHING:
-        q.pairs = [(p["left"], p["right"]) for p in data["pairs"]]
-        q.distractors = data["distractors"]
+    get_kind(question.qtype).to_gift(q, question=question, data=question.grading_data())
     return q
 
 
@@ -233,9 +194,7 @@ def question_bank_export_gift(
     questions = list(questions.distinct())
     warnings = []
     for question in questions:
-        lost = []
-        if question.qtype == graders.ESSAY and question.rubric_criteria.all():
-            lost.append(_("its rubric"))
+        lost = list(get_kind(question.qtype).gift_losses(question))
         if question.tags.all():
             lost.append(_("its tags"))
         if question.marks != 1:

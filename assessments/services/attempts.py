@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Revision
 
 from assessments import graders
+from assessments.kinds import kind_of
 from assessments.models import (
     Attempt,
     AttemptState,
@@ -180,34 +181,20 @@ def parse_answers(responses: list[Response], data: QueryDict) -> dict[int, objec
     each question in this attempt. Unknown question fields are tampering: ValidationError.
     Fields that are not question fields (a forged timer, say) are ignored."""
     by_name = {field_name(r): r for r in responses}
-    expected = set(by_name)
-    for response in responses:
-        if response.grading_data["type"] == graders.MATCHING:
-            expected |= {f"{field_name(response)}:{p['id']}" for p in response.grading_data["pairs"]}
+    expected: set[str] = set()
+    for name, response in by_name.items():
+        expected |= kind_of(response.grading_data).field_names(response.grading_data, name)
     for key in data:
         if key.startswith(FIELD_PREFIX) and key[1:2].isdigit() and key not in expected:
             raise ValidationError(_("The form contained a question that is not in this attempt."))
     answers: dict[int, object] = {}
     for name, response in by_name.items():
-        qtype = response.grading_data["type"]
-        if qtype == graders.MULTIPLE_RESPONSE:
-            value = data.getlist(name) or None
-        elif qtype == graders.MATCHING:
-            value = {
-                p["id"]: data.get(f"{name}:{p['id']}")
-                for p in response.grading_data["pairs"]
-                if data.get(f"{name}:{p['id']}")
-            } or None
-        else:
-            if len(data.getlist(name)) > 1:
-                raise ValidationError(_("A question received more than one answer."))
-            value = data.get(name) or None
-            if value is not None and qtype == graders.TRUE_FALSE:
-                if value not in ("true", "false"):
-                    raise ValidationError(_("A true/false answer must be true or false."))
-                value = value == "true"
+        kind = kind_of(response.grading_data)
+        value = kind.parse_answer(response.grading_data, data, name)
         if value is not None:
-            graders.validate_response(response.grading_data, value)
+            # Grading is pure and cheap: grading validates, so there is one rule for what a
+            # valid response is.
+            kind.grade(response.grading_data, value)
         answers[response.position] = value
     return answers
 
@@ -284,7 +271,7 @@ def _grade_response(response: Response) -> None:
     if response.answer is None:
         response.score, response.parts, response.feedback, response.needs_manual = Decimal("0"), {}, [], False
         return
-    result = graders.grade(data, response.answer)
+    result = kind_of(data).grade(data, response.answer)
     response.needs_manual = result.needs_manual
     response.score = result.score
     response.parts = result.parts

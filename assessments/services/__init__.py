@@ -1,0 +1,6 @@
+"""Writes and rules for assessments, one module per area.
+
+- ``attempts``: start, save, submit and grade quiz attempts; hand grading.
+- ``gift_import``: import and export question banks as GIFT.
+- ``review``: what a learner may see of a submitted attempt.
+"""

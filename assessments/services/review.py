@@ -1,0 +1,94 @@
+"""What a learner sees after submitting, as the quiz's review policy allows.
+
+Levels build on each other: score only; + which answers were right; + correct answers and
+feedback. Before the review date (``review_after``) only the score is shown.
+
+The policy is applied here and nowhere else: what a level does not allow is never built,
+so it cannot reach a template (the result page renders what it is given and decides
+nothing).
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from assessments.kinds import kind_of
+from assessments.models import Attempt, AttemptState, ReviewLevel
+
+LEVELS = [ReviewLevel.SCORE_ONLY, ReviewLevel.RESPONSES, ReviewLevel.CORRECT_ANSWERS]
+
+
+def answer_text(data: dict, answer) -> str:
+    """A learner's (or the correct) answer in words."""
+    return kind_of(data).answer_text(data, answer)
+
+
+def _status(response) -> str:
+    if response.needs_manual and response.graded_at is None:
+        return "pending"
+    if response.answer is None:
+        return "unanswered"
+    if response.score is None:
+        return "pending"
+    if response.score >= response.marks:
+        return "correct"
+    if response.score > 0:
+        return "partial"
+    return "incorrect"
+
+
+def review_level_allowed(*, attempt: Attempt, now: datetime) -> str:
+    """The review level in force now: the attempt's own, or score only before review_after."""
+    if attempt.state == AttemptState.IN_PROGRESS:
+        return ReviewLevel.SCORE_ONLY
+    if attempt.review_after and now < attempt.review_after:
+        return ReviewLevel.SCORE_ONLY
+    return attempt.review_level
+
+
+def _score(attempt: Attempt) -> dict:
+    """What every level shows: the attempt's outcome."""
+    graded = attempt.state == AttemptState.GRADED
+    return {
+        "number": attempt.number,
+        "waiting_for_grading": attempt.state == AttemptState.NEEDS_GRADING,
+        "graded": graded,
+        "percent": attempt.percent if graded else None,
+        "score": attempt.score if graded else None,
+        "max_score": attempt.max_score,
+        "passed": bool(attempt.passed),
+        "pass_mark": attempt.pass_mark,
+    }
+
+
+def attempt_review(*, attempt: Attempt, now: datetime) -> dict:
+    """The result page's data: the score always; each response's answer and status from the
+    RESPONSES level; correct answers, feedback and the coordinator's comment only at
+    CORRECT_ANSWERS. Nothing else about the questions leaves this function."""
+    level = review_level_allowed(attempt=attempt, now=now)
+    rank = LEVELS.index(level)
+    items = []
+    if rank >= 1:
+        for number, response in enumerate(attempt.responses.all(), start=1):
+            data = response.grading_data
+            item = {
+                "number": number,
+                "stem": response.stem,
+                "your_answer": answer_text(data, response.answer),
+                "status": _status(response),
+                "score": response.score,
+                "marks": Decimal(str(data["marks"])),
+            }
+            if rank >= 2:
+                kind = kind_of(data)
+                item["correct_answer"] = kind.answer_text(data, kind.correct_response(data))
+                item["feedback"] = list(response.feedback or [])
+                item["general_feedback"] = response.general_feedback
+                item["grader_comment"] = response.grader_comment
+            items.append(item)
+    waiting = bool(attempt.review_after and now < attempt.review_after)
+    return {
+        "result": _score(attempt),
+        "review_level": level,
+        "review_items": items,
+        "review_later": attempt.review_after if waiting else None,
+    }
