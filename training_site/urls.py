@@ -18,6 +18,12 @@ urlpatterns = [
         name="wagtailadmin_login",
     ),
     path("admin/", include(wagtailadmin_urls)),
+    # Django's admin login is a third form outside allauth's limits: it redirects too, so
+    # the Django admin is reached only with an allauth session (and is_staff, as before).
+    path(
+        "django-admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/profile/", include("training_site.accounts.urls")),

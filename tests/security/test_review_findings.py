@@ -34,7 +34,6 @@ def admin_user(db):
     return UserFactory(is_superuser=True, is_staff=True, display_name="Ada Admin")
 
 
-@pytest.mark.xfail(strict=True, reason="S1: /django-admin/login/ is Django's own login form")
 def test_s1_django_admin_login_does_not_sign_anyone_in(admin_user):
     """/django-admin/login/ is not a second login form: it sends the visitor to the
     allauth login (rate limited, verified) and a POST to it signs nobody in."""
