@@ -47,7 +47,6 @@ def test_s1_django_admin_login_does_not_sign_anyone_in(admin_user):
     assert client.get("/django-admin/").status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason="S2: Wagtail's password reset is on")
 def test_s2_wagtail_password_reset_is_gone(learner):
     """Only allauth's rate-limited reset mails accounts; Wagtail's own form is off."""
     client = probe()
@@ -205,7 +204,6 @@ def test_s10_gift_stem_empty_after_cleaning_is_a_line_error(admin_user):
     assert not Question.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="S11: GET /admin/logout/ deletes the session")
 def test_s11_get_admin_logout_keeps_the_session(admin_user):
     """Logging out takes a POST; a GET (a link, an image tag) changes nothing."""
     client = probe(admin_user)
