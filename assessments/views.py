@@ -13,6 +13,7 @@ from assessments.models import Attempt, AttemptState, QuizPage
 from assessments.review import attempt_review
 from assessments.selectors import attempt_for_learner, quiz_course
 from courses.views import enrollment_gate
+from training_site.input_cleaning import ascii_int
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -44,8 +45,7 @@ def _too_large(request) -> bool:
 
 
 def _sequence(request) -> int | None:
-    value = request.POST.get("sequence", "")
-    return int(value) if value.isdigit() else None
+    return ascii_int(request.POST.get("sequence"))
 
 
 @login_required

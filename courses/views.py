@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from courses import services
 from courses.models import CoursePage, Enrollment, LessonPage
 from courses.selectors import course_for_lesson, enrollment_current
+from training_site.input_cleaning import ascii_int
 
 
 def enrollment_gate(request, course, message: str):
@@ -61,9 +62,10 @@ def lesson_complete(request, lesson_id: int):
         )
     next_lesson_id = request.POST.get("next")
     if next_lesson_id:
-        if not next_lesson_id.isdigit():
+        next_pk = ascii_int(next_lesson_id)
+        if next_pk is None:
             return HttpResponseBadRequest(_("Invalid next lesson."))
-        next_lesson = LessonPage.objects.live().filter(pk=int(next_lesson_id)).first()
+        next_lesson = LessonPage.objects.live().filter(pk=next_pk).first()
         if next_lesson is not None:
             return redirect(next_lesson.get_url(request=request))
     return redirect(lesson.get_url(request=request))

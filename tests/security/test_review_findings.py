@@ -135,7 +135,6 @@ def enrolled_with_essay(learner, course):
     return attempts.quiz_start(learner=learner, quiz=quiz)
 
 
-@pytest.mark.xfail(strict=True, reason="S5: NUL bytes reach the views")
 def test_s5_nul_byte_is_a_clear_400_everywhere(learner, course, enrolled_with_essay):
     """A NUL byte in any GET or POST value is refused with a message before any view."""
     attempt = enrolled_with_essay
@@ -168,7 +167,6 @@ def test_s6_search_still_finds_words_next_to_operators(course):
     assert "Conflict Basics" in html
 
 
-@pytest.mark.xfail(strict=True, reason="S9: isdigit() accepts Unicode digits")
 def test_s9_unicode_digits_are_not_a_sequence_number(learner, enrolled_with_essay):
     """Only ASCII digits are numbers in a form: anything else is a 400."""
     client = probe(learner)
@@ -178,7 +176,6 @@ def test_s9_unicode_digits_are_not_a_sequence_number(learner, enrolled_with_essa
         assert client.post(url, {"sequence": sequence}).status_code == expected, sequence
 
 
-@pytest.mark.xfail(strict=True, reason="S9: isdigit() accepts Unicode digits")
 def test_s9_unicode_next_lesson_is_400(learner, course):
     from courses.services import enrollment_create
 
@@ -247,3 +244,30 @@ def test_s12_huge_image_is_refused(admin_user, settings):
     from wagtail.images.models import Image
 
     assert not Image.objects.exists()
+
+
+def test_s5_control_characters_in_a_gift_file_are_a_form_error(admin_user):
+    """The upload's text is checked by its form (files are not form values)."""
+    text = "::One::Fine.{=yes}\n\n::Two::Bell\x07 here.{=yes}\n"
+    response = probe(admin_user).post(
+        reverse("gift:import"), {"file": SimpleUploadedFile("q.gift", text.encode())}
+    )
+    assert response.status_code == 200
+    assert "Line 3 contains a control character" in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_ascii_int_reads_only_ascii_digits():
+    from training_site.input_cleaning import ascii_int
+
+    assert [ascii_int(v) for v in ["0", "42", "", None, "²", "١", "-1", " 1", "1.0"]] == [
+        0,
+        42,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
