@@ -154,7 +154,6 @@ def test_s5_nul_byte_is_a_clear_400_everywhere(learner, course, enrolled_with_es
         assert "control character" in response.content.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="S6: search passes FTS5 syntax through")
 def test_s6_search_with_query_syntax_never_fails(course):
     """Search treats what a visitor types as words, on every backend."""
     client = probe()
