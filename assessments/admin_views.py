@@ -4,7 +4,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,11 +15,12 @@ from assessments.attempts import response_grade_manual
 from assessments.forms import GiftConfirmForm, GiftExportForm, GiftUploadForm
 from assessments.models import Attempt
 from assessments.selectors import attempts_needing_grading
-from assessments.services import GiftImportError, question_bank_export_gift, question_bank_import_gift
-
-
-class _PreviewRollback(Exception):
-    pass
+from assessments.services import (
+    GiftImportError,
+    question_bank_export_gift,
+    question_bank_import_gift,
+    question_bank_import_gift_preview,
+)
 
 
 def _require(request, codename: str):
@@ -58,27 +58,14 @@ def gift_import(request):
         if form.is_valid():
             text, bank, tags = form.cleaned_data["file"], form.cleaned_data["bank"], form.cleaned_data["tags"]
             try:
-                # A dry run: the import runs and is rolled back, so the preview shows exactly
-                # what the real import will do, including updates matched by title.
-                with transaction.atomic():
-                    report = question_bank_import_gift(text=text, bank_path=bank or None, tags=tags)
-                    preview = [
-                        {
-                            "title": q.title,
-                            "type": q.get_qtype_display(),
-                            "bank": q.bank.path,
-                            "created": q.title in report.created,
-                        }
-                        for q in report.questions
-                    ]
-                    raise _PreviewRollback
-            except _PreviewRollback:
+                preview = question_bank_import_gift_preview(text=text, bank_path=bank or None)
+            except GiftImportError as error:
+                context["problems"] = error.problems
+            else:
                 context["preview"] = preview
                 context["confirm_form"] = GiftConfirmForm(
                     initial={"text": text, "bank": bank, "tags": ",".join(tags)}
                 )
-            except GiftImportError as error:
-                context["problems"] = error.problems
     return TemplateResponse(request, "assessments/admin/gift_import.html", context)
 
 

@@ -9,7 +9,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from assessments.models.questions import build_grading_data, grading_data_errors
 from training_site.input_cleaning import has_control_characters
 
-GIFT_MAX_BYTES = 2 * 1024 * 1024
+GIFT_MAX_BYTES = 1024 * 1024
 
 
 def _live_forms(formset):
@@ -69,7 +69,7 @@ class GiftUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > GIFT_MAX_BYTES:
-            raise ValidationError(_("The file is larger than 2 MB."))
+            raise ValidationError(_("The file is larger than 1 MB. Split it into several files."))
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:

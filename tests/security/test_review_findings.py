@@ -89,7 +89,6 @@ def test_s3_certificate_never_prints_the_email(learner, course):
     )
 
 
-@pytest.mark.xfail(strict=True, reason="S4: no count cap; the preview writes")
 def test_s4_gift_import_caps_and_preview_writes_nothing(admin_user):
     """Over 1,000 questions or 1 MB is refused with a message; the preview only reads."""
     client = probe(admin_user)
@@ -184,7 +183,6 @@ def test_s9_unicode_next_lesson_is_400(learner, course):
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(strict=True, reason="S10: an empty stem after cleaning is a 500")
 def test_s10_gift_stem_empty_after_cleaning_is_a_line_error(admin_user):
     """A stem the cleaner empties is reported on its line at upload and at confirm."""
     text = "::Good::Fine.{=yes}\n\n::Bad::[html]<img src=x onerror=alert(1)>{=yes}\n"
