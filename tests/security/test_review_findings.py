@@ -55,7 +55,6 @@ def test_s2_wagtail_password_reset_is_gone(learner):
     assert mail.outbox == []
 
 
-@pytest.mark.xfail(strict=True, reason="S3: the certificate falls back to the email")
 def test_s3_certificate_never_prints_the_email(learner, course):
     """A learner without a name is asked for one; the email is never the printed name."""
     from certificates.models import Certificate, CertificateStatus
@@ -268,3 +267,32 @@ def test_ascii_int_reads_only_ascii_digits():
         None,
         None,
     ]
+
+
+def test_s3_database_refuses_an_issued_certificate_without_a_name(learner, course):
+    from django.db import IntegrityError, transaction
+
+    from certificates.models import Certificate, CertificateStatus
+    from tests.certificates.factories import complete_course
+
+    complete_course(learner, course)
+    certificate = Certificate.objects.get(learner=learner)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Certificate.objects.filter(pk=certificate.pk).update(status=CertificateStatus.ISSUED, learner_name="")
+
+
+def test_s3_a_name_set_later_is_printed(learner, course):
+    """A certificate issued while the learner had no name takes the name set since."""
+    from certificates.models import Certificate
+    from certificates.services import RenderOutcome, certificate_render
+    from tests.certificates.factories import complete_course
+
+    type(learner).objects.filter(pk=learner.pk).update(display_name="", certificate_name="")
+    learner.refresh_from_db()
+    complete_course(learner, course)
+    certificate = Certificate.objects.get(learner=learner)
+    assert certificate.learner_name == ""
+    type(learner).objects.filter(pk=learner.pk).update(certificate_name="  Rosa   Parks ")
+    assert certificate_render(certificate_id=certificate.pk) == RenderOutcome.RENDERED
+    certificate.refresh_from_db()
+    assert certificate.learner_name == "Rosa Parks"
