@@ -235,6 +235,10 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# A 121-megapixel PNG compresses to 114 KB and costs hundreds of MB to decode: uploads are
+# refused above 40 megapixels (a 7,000 × 5,700 photo), far more than any logo needs.
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_IMAGE_FORM_BASE = "training_site.images.ImageForm"
 TAGGIT_CASE_INSENSITIVE = True
 
 # --- Product --------------------------------------------------------------------------------
