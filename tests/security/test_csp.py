@@ -41,7 +41,6 @@ def learner_pages(client, learner, course):
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="S14: no Content-Security-Policy")
 def test_learner_and_public_pages_have_a_strict_policy(client, learner, course):
     """Scripts and styles from this origin only; no inline code, handlers or style attributes."""
     pages = learner_pages(client, learner, course) + ["/accounts/login/", "/accounts/signup/"]
@@ -67,7 +66,6 @@ def test_learner_and_public_pages_have_a_strict_policy(client, learner, course):
     assert checked == len(pages) == 12
 
 
-@pytest.mark.xfail(strict=True, reason="S14: no Content-Security-Policy")
 def test_admin_gets_the_relaxed_policy_and_the_site_does_not(client):
     admin = UserFactory(is_superuser=True, is_staff=True)
     client.force_login(admin)
@@ -78,7 +76,6 @@ def test_admin_gets_the_relaxed_policy_and_the_site_does_not(client):
     assert "'unsafe-inline'" not in site_policy["style-src"]
 
 
-@pytest.mark.xfail(strict=True, reason="S14: no Content-Security-Policy")
 def test_error_pages_have_the_strict_policy(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
