@@ -4,7 +4,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,11 +18,8 @@ from assessments.services.gift_import import (
     GiftImportError,
     question_bank_export_gift,
     question_bank_import_gift,
+    question_bank_import_gift_preview,
 )
-
-
-class _PreviewRollback(Exception):
-    pass
 
 
 def _require(request, codename: str):
@@ -61,27 +57,14 @@ def gift_import(request):
         if form.is_valid():
             text, bank, tags = form.cleaned_data["file"], form.cleaned_data["bank"], form.cleaned_data["tags"]
             try:
-                # A dry run: the import runs and is rolled back, so the preview shows exactly
-                # what the real import will do, including updates matched by title.
-                with transaction.atomic():
-                    report = question_bank_import_gift(text=text, bank_path=bank or None, tags=tags)
-                    preview = [
-                        {
-                            "title": q.title,
-                            "type": q.get_qtype_display(),
-                            "bank": q.bank.path,
-                            "created": q.title in report.created,
-                        }
-                        for q in report.questions
-                    ]
-                    raise _PreviewRollback
-            except _PreviewRollback:
+                preview = question_bank_import_gift_preview(text=text, bank_path=bank or None)
+            except GiftImportError as error:
+                context["problems"] = error.problems
+            else:
                 context["preview"] = preview
                 context["confirm_form"] = GiftConfirmForm(
                     initial={"text": text, "bank": bank, "tags": ",".join(tags)}
                 )
-            except GiftImportError as error:
-                context["problems"] = error.problems
     return TemplateResponse(request, "assessments/admin/gift_import.html", context)
 
 

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from assessments.models.questions import build_grading_data, grading_data_errors
+from training_site.input_cleaning import has_control_characters
 
-GIFT_MAX_BYTES = 2 * 1024 * 1024
+GIFT_MAX_BYTES = 1024 * 1024
 
 
 def _live_forms(formset):
@@ -70,11 +71,18 @@ class GiftUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > GIFT_MAX_BYTES:
-            raise ValidationError(_("The file is larger than 2 MB."))
+            raise ValidationError(_("The file is larger than 1 MB. Split it into several files."))
         try:
-            return upload.read().decode("utf-8-sig")
+            text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise ValidationError(_("The file is not UTF-8 text.")) from error
+        for number, line in enumerate(text.splitlines(), start=1):
+            if has_control_characters(line):
+                raise ValidationError(
+                    _("Line %(line)d contains a control character (such as NUL) that no question may hold.")
+                    % {"line": number}
+                )
+        return text
 
     def clean_tags(self):
         return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]

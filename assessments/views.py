@@ -12,6 +12,7 @@ from assessments.models import Attempt, AttemptState, QuizPage
 from assessments.selectors import attempt_for_learner
 from assessments.services import attempts
 from assessments.services.review import attempt_review
+from training_site.input_cleaning import ascii_int
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -31,8 +32,7 @@ def _too_large(request) -> bool:
 
 
 def _sequence(request) -> int | None:
-    value = request.POST.get("sequence", "")
-    return int(value) if value.isdigit() else None
+    return ascii_int(request.POST.get("sequence"))
 
 
 @login_required

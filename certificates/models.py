@@ -117,6 +117,11 @@ class Certificate(models.Model):
                 condition=~Q(status="revoked") | Q(revoked_at__isnull=False),
                 name="certificates_certificate_revoked_has_date",
             ),
+            # A PDF never goes out without a name (nor with the email in its place).
+            models.CheckConstraint(
+                condition=~Q(status="issued") | ~Q(learner_name=""),
+                name="certificates_certificate_issued_has_name",
+            ),
         ]
         indexes = [models.Index(fields=["learner", "status"])]
 

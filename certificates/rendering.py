@@ -234,6 +234,12 @@ def print_image(file, *, box_px: tuple[int, int]) -> bytes:
     transparency onto white changes nothing that prints.
     """
     with PILImage.open(file) as original:
+        # Opening reads only the header: refuse to decode an image larger than uploads may
+        # be (one stored before the cap, or put in storage directly), which would cost
+        # hundreds of MB per render. The caller prints the certificate without it.
+        max_pixels = getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", None)
+        if max_pixels and original.width * original.height > max_pixels:
+            raise ValueError(f"{original.width}×{original.height} is more than {max_pixels} pixels")
         image = ImageOps.exif_transpose(original)
         image.thumbnail(box_px, PILImage.Resampling.LANCZOS)
         if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):

@@ -181,6 +181,18 @@ def certificate_render(*, certificate_id: int, claim: str | None = None) -> str:
         return RenderOutcome.BUSY if status == CertificateStatus.RENDERING else RenderOutcome.SKIPPED
 
     certificate = Certificate.objects.get(pk=certificate_id)
+    if not certificate.learner_name.strip():
+        # Issued while the learner had no name (the email is never printed instead): take
+        # the name they have set since, or stop and ask for one.
+        name = certificate.learner.name_for_certificate
+        if not name:
+            certificate_render_fail(
+                certificate_id=certificate_id,
+                reason=_("The learner has no name to print; they are asked to add one to their profile."),
+            )
+            return RenderOutcome.FAILED
+        Certificate.objects.filter(pk=certificate_id).update(learner_name=name)
+        certificate.learner_name = name
     pdf = certificate_pdf_bytes(certificate=certificate)
     storage = certificate.pdf.storage
     name = storage.save(certificate.pdf_name, ContentFile(pdf))

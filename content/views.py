@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -7,15 +9,29 @@ from courses.models import CoursePage, LessonPage
 from courses.selectors import enrollment_dashboard, learner_events_recent
 
 MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 12
+
+
+def search_words(query: str) -> str:
+    """What a visitor typed, as words only, safe for every search backend.
+
+    Wagtail's database backend hands the text to SQLite FTS5 as a query expression, where
+    quotes, brackets, ``*``, ``^``, ``:`` and upper-case AND/OR/NOT/NEAR are syntax (an
+    unbalanced quote is an error). Keeping only runs of word characters (Unicode letters
+    and digits), in lower case, leaves nothing any backend reads as an operator; the
+    search is case-insensitive anyway.
+    """
+    return " ".join(re.findall(r"\w+", query.casefold())[:MAX_QUERY_WORDS])
 
 
 def search(request):
     """Site search over live courses and lessons (Wagtail's search backend)."""
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    words = search_words(query)
     courses, lessons = [], None
-    if query:
-        courses = list(CoursePage.objects.live().search(query)[:10])
-        lessons = Paginator(LessonPage.objects.live().defer_streamfields().search(query), 20).get_page(
+    if words:
+        courses = list(CoursePage.objects.live().search(words)[:10])
+        lessons = Paginator(LessonPage.objects.live().defer_streamfields().search(words), 20).get_page(
             request.GET.get("page")
         )
     return render(

@@ -10,6 +10,7 @@ from wagtail.models import Page
 from courses import services
 from courses.models import CoursePage, Enrollment, LessonPage, course_activity_models
 from courses.selectors import course_for_lesson, enrollment_current
+from training_site.input_cleaning import ascii_int
 
 
 @login_required
@@ -50,10 +51,11 @@ def lesson_complete(request, lesson_id: int):
 
 def _course_page_after(lesson: LessonPage, page_id: str):
     """The live lesson or activity ``page_id`` if it is in the lesson's course, else None."""
-    if not (page_id.isascii() and page_id.isdigit()):
+    pk = ascii_int(page_id)
+    if pk is None:
         return None
     course = course_for_lesson(lesson)
-    page = Page.objects.live().descendant_of(course).filter(pk=int(page_id)).specific().first()
+    page = Page.objects.live().descendant_of(course).filter(pk=pk).specific().first()
     if page is None or not isinstance(page, (LessonPage, *course_activity_models())):
         return None
     return page

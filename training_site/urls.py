@@ -1,3 +1,4 @@
+from allauth.account.views import LogoutView
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -17,7 +18,16 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="account_login", query_string=True),
         name="wagtailadmin_login",
     ),
+    # Wagtail's logout deletes the session cookie before it answers a GET with 405; allauth's
+    # logs out on POST only and shows a confirmation page on GET. The admin menu posts here.
+    path("admin/logout/", LogoutView.as_view(), name="wagtailadmin_logout"),
     path("admin/", include(wagtailadmin_urls)),
+    # Django's admin login is a third form outside allauth's limits: it redirects too, so
+    # the Django admin is reached only with an allauth session (and is_staff, as before).
+    path(
+        "django-admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/profile/", include("training_site.accounts.urls")),

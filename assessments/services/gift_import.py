@@ -11,7 +11,9 @@ from decimal import Decimal
 import markdown
 from django.db import transaction
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.html import strip_tags
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 
@@ -21,6 +23,7 @@ from assessments.models import Question, QuestionBank
 from assessments.models.questions import STEM_FEATURES, grading_data_errors
 
 DEFAULT_BANK = "imported"
+GIFT_MAX_QUESTIONS = 1000
 
 
 class GiftImportError(Exception):
@@ -102,25 +105,7 @@ def question_bank_import_gift(
     Questions are matched on (bank, title): an existing question gets a new published
     revision; a new one is created. ``bank_path`` overrides the file's $CATEGORY lines.
     """
-    try:
-        parsed = gift.parse_gift(text)
-    except gift.GiftError as error:
-        raise GiftImportError([(p.line, p.message) for p in error.errors]) from error
-    problems = [
-        (q.line, _("Every question needs a ::title:: so re-imports can match it."))
-        for q in parsed
-        if not q.title
-    ]
-    seen = set()
-    for q in parsed:
-        key = (bank_path or q.category or DEFAULT_BANK, q.title)
-        if q.title and key in seen:
-            problems.append(
-                (q.line, _("Another question in this file has the title “%(t)s”.") % {"t": q.title})
-            )
-        seen.add(key)
-    if problems:
-        raise GiftImportError(problems)
+    parsed = _gift_parse_checked(text, bank_path=bank_path)
     report = GiftImportReport()
     banks: dict[str, QuestionBank] = {}
     for q in parsed:
@@ -150,6 +135,96 @@ def question_bank_import_gift(
         (report.created if created else report.updated).append(q.title)
         report.questions.append(question)
     return report
+
+
+def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQuestion]:
+    """The file's questions, or GiftImportError with every problem found before any write."""
+    try:
+        parsed = gift.parse_gift(text)
+    except gift.GiftError as error:
+        raise GiftImportError([(p.line, p.message) for p in error.errors]) from error
+    if len(parsed) > GIFT_MAX_QUESTIONS:
+        # A bound on the work one request does (and on how long one import transaction
+        # holds SQLite's write lock): larger banks are imported in several files.
+        raise GiftImportError(
+            [
+                (
+                    parsed[GIFT_MAX_QUESTIONS].line,
+                    _("The file has %(n)s questions; import at most %(max)s questions at a time.")
+                    % {
+                        "n": number_format(len(parsed), force_grouping=True),
+                        "max": number_format(GIFT_MAX_QUESTIONS, force_grouping=True),
+                    },
+                )
+            ]
+        )
+    problems = []
+    seen = set()
+    for q in parsed:
+        if not q.title:
+            problems.append((q.line, _("Every question needs a ::title:: so re-imports can match it.")))
+        key = (bank_path or q.category or DEFAULT_BANK, q.title)
+        if q.title and key in seen:
+            problems.append(
+                (q.line, _("Another question in this file has the title “%(t)s”.") % {"t": q.title})
+            )
+        seen.add(key)
+        # The cleaner drops scripts, handlers and unsafe links; a stem made only of those
+        # is left empty, and a question needs text.
+        if not strip_tags(text_to_rich_text(q.stem, q.stem_format)).strip():
+            problems.append(
+                (
+                    q.line,
+                    _(
+                        "The question text is empty once what is not allowed (scripts, event "
+                        "handlers, unsafe links) is removed."
+                    ),
+                )
+            )
+    if problems:
+        raise GiftImportError(sorted(problems, key=lambda p: p[0]))
+    return parsed
+
+
+def _bank_path_normalised(path: str) -> str:
+    # The path QuestionBank.objects.ensure_path gives the bank it finds or creates.
+    return "/".join(slugify(part) or "bank" for part in path.strip("/").split("/") if part)
+
+
+def question_bank_import_gift_preview(*, text: str, bank_path: str | None = None) -> list[dict]:
+    """What importing the file would do, computed without writing anything.
+
+    Raises GiftImportError for exactly the problems the import itself would report
+    (parse errors, missing or repeated titles, empty stems, ungradeable questions).
+    Reads one query, so the preview never holds a write lock.
+    """
+    parsed = _gift_parse_checked(text, bank_path=bank_path)
+    paths = [_bank_path_normalised(bank_path or q.category or DEFAULT_BANK) for q in parsed]
+    existing = set(
+        Question.objects.filter(bank__path__in=set(paths), title__in={q.title for q in parsed}).values_list(
+            "bank__path", "title"
+        )
+    )
+    rows, problems = [], []
+    for q, path in zip(parsed, paths, strict=True):
+        question = Question(title=q.title)
+        for name, value in question_fields_from_gift(q).items():
+            setattr(question, name, value)
+        for relation, objects in _children_from_gift(q, q.stem_format).items():
+            getattr(question, relation).set(objects)
+        if get_kind(q.type).gift_complete:
+            problems += [(q.line, f"“{q.title}”: {e}") for e in grading_data_errors(question.grading_data())]
+        rows.append(
+            {
+                "title": q.title,
+                "type": question.get_qtype_display(),
+                "bank": path,
+                "created": (path, q.title) not in existing,
+            }
+        )
+    if problems:
+        raise GiftImportError(problems)
+    return rows
 
 
 @dataclass

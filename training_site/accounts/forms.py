@@ -17,3 +17,12 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "certificate_name", "time_zone", "preferred_language"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("display_name") or cleaned.get("certificate_name")):
+            self.add_error(
+                "display_name",
+                _("Enter your name: it is how we address you and what is printed on your certificates."),
+            )
+        return cleaned

@@ -79,4 +79,10 @@ class User(AbstractUser):
 
     @property
     def name_for_certificate(self) -> str:
-        return self.certificate_name or self.display_name or self.get_full_name()
+        """The name a certificate prints, or "" when the learner has given none.
+
+        Never the email address: a certificate and its public verification page would
+        publish it. A certificate without a name is not rendered until there is one.
+        """
+        full_name = f"{self.first_name} {self.last_name}"
+        return " ".join((self.certificate_name or self.display_name or full_name).split())
