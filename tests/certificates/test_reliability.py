@@ -23,7 +23,6 @@ def claim(certificate, *, by: str, age: datetime.timedelta) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="S7/S8: 5-minute claim, no busy retry, 15-minute sweep")
 def test_visibility_timeout_exceeds_every_hard_limit_countdown_and_backoff():
     """Redis hands an unacknowledged message to another worker after visibility_timeout,
     countdowns included: it stays above every project task's hard time limit, retry
@@ -39,7 +38,6 @@ def test_visibility_timeout_exceeds_every_hard_limit_countdown_and_backoff():
     assert visibility > longest
 
 
-@pytest.mark.xfail(strict=True, reason="S7/S8: 5-minute claim, no busy retry, 15-minute sweep")
 def test_claim_age_exceeds_the_render_hard_limit_and_the_sweep_runs_every_minute():
     """A claim may be taken over only once the render's own worker would have killed it,
     and the beat sweep looks every minute (not every 15)."""
@@ -50,7 +48,6 @@ def test_claim_age_exceeds_the_render_hard_limit_and_the_sweep_runs_every_minute
     assert schedule["schedule"] <= 60
 
 
-@pytest.mark.xfail(strict=True, reason="S7/S8: 5-minute claim, no busy retry, 15-minute sweep")
 def test_a_claim_older_than_the_claim_age_is_taken_over_by_a_new_task(certificate, settings):
     """A requeued render with a new task id takes over a claim older than the claim age
     (CERTIFICATE_RENDER_STALE_AFTER), not after a fixed five minutes."""
@@ -68,7 +65,6 @@ def test_a_claim_younger_than_the_claim_age_is_busy(certificate, settings):
     assert services.certificate_render(certificate_id=certificate.pk, claim="new-task") == "busy"
 
 
-@pytest.mark.xfail(strict=True, reason="S7/S8: 5-minute claim, no busy retry, 15-minute sweep")
 def test_a_busy_delivery_retries_once_the_claim_can_be_taken_over(certificate, settings, monkeypatch):
     """A render that finds the certificate busy retries with a countdown that ends just
     after the holder's claim goes stale, instead of giving up."""
@@ -108,7 +104,6 @@ def test_a_busy_delivery_out_of_retries_gives_up_without_failing_the_certificate
     assert (certificate.status, certificate.render_claim) == (CertificateStatus.RENDERING, "other-task")
 
 
-@pytest.mark.xfail(strict=True, reason="S7/S8: 5-minute claim, no busy retry, 15-minute sweep")
 def test_the_sweep_requeues_stale_claims_and_lost_pending_renders(
     certificate, settings, django_capture_on_commit_callbacks
 ):
@@ -126,7 +121,6 @@ def test_the_sweep_requeues_stale_claims_and_lost_pending_renders(
     assert certificate.status == CertificateStatus.ISSUED
 
 
-@pytest.mark.xfail(strict=True, reason="S7/S8: 5-minute claim, no busy retry, 15-minute sweep")
 def test_the_sweep_queues_a_lost_pending_render_once_per_period(
     certificate, settings, django_capture_on_commit_callbacks
 ):
