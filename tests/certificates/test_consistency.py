@@ -13,17 +13,10 @@ from certificates.models import Certificate, CertificateStatus
 from courses.models import Enrollment, ModulePage
 from courses.models.records import EnrollmentStatus
 from tests.factories import build_quiz
+from training_site import tasks as site_tasks
+from training_site.consistency import Finding, consistency_run
 
-try:
-    from training_site import tasks as site_tasks
-    from training_site.consistency import Finding, consistency_run
-except ImportError:  # S15: there is no consistency check yet
-    site_tasks = Finding = consistency_run = None
-
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.xfail(strict=True, reason="S15: no check_consistency command yet"),
-]
+pytestmark = pytest.mark.django_db
 
 
 def run(*args: str) -> str:
