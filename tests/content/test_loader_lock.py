@@ -20,7 +20,6 @@ def hold_loader_lock(stack: contextlib.ExitStack) -> None:
     assert stack.enter_context(curriculum_lock()) is True
 
 
-@pytest.mark.xfail(strict=True, reason="S13: no loader lock yet")
 def test_a_second_load_exits_with_a_clear_message_and_changes_nothing(mini_curriculum):  # noqa: F811
     """While another load holds the lock, load_curriculum stops with 'another
     load_curriculum is running' (a CommandError: no traceback) and builds nothing."""
@@ -31,7 +30,6 @@ def test_a_second_load_exits_with_a_clear_message_and_changes_nothing(mini_curri
     assert not CurriculumEntry.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="S13: no loader lock yet")
 def test_a_second_load_with_wait_runs_once_the_first_has_finished(mini_curriculum, capsys):  # noqa: F811
     """With --wait, the second load waits for the lock and then loads."""
     other_load = contextlib.ExitStack()
