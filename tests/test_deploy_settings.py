@@ -5,8 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "x7" * 32 + "-not-a-real-key-but-long-and-varied-QWERTY"
 # Settings only: nothing here connects to it.
@@ -42,7 +40,6 @@ def test_production_settings_pass_check_deploy():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="S14: production falls back to a per-process cache")
 def test_production_refuses_to_start_without_redis_url():
     """Without REDIS_URL the login and verification limits would count per process: a
     clear ImproperlyConfigured instead."""

@@ -173,6 +173,25 @@ STORAGES = {
         "OPTIONS": {"allow_overwrite": True},
     },
 }
+# --- Deployment: media and certificate PDFs on S3-compatible storage (issue 12) ---------------
+# Set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a non-AWS service such as MinIO)
+# to keep uploads and PDFs in object storage; django-storages reads its credentials from
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance role. Unset: the local folders.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+    # Private objects, served through short-lived signed URLs (images) or our own views
+    # (certificate downloads check the owner first).
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_S3_FILE_OVERWRITE = False
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    # A re-render writes the same name again: it must replace the object, not add one.
+    STORAGES["certificates"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"file_overwrite": True, "location": os.environ.get("AWS_CERTIFICATES_PREFIX", "")},
+    }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Cache and Celery -----------------------------------------------------------------------
