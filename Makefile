@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help setup sysdeps browser db run test test-services test-e2e bench lint format clean
+.PHONY: help setup sysdeps browser db run run-prod-like test test-services test-e2e bench lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -38,6 +38,30 @@ ifdef REDIS_URL
 else
 	$(PY) manage.py runserver 127.0.0.1:8000
 endif
+
+# run-prod-like: production settings on this machine, over plain HTTP at 127.0.0.1. The
+# overrides below are the only ones it needs (docs/deployment.md lists them); everything
+# else is production's default. Its own database and Redis db number.
+PRODLIKE_DB ?= postgres://postgres@127.0.0.1:5432/academy_prodlike
+PRODLIKE_REDIS ?= redis://127.0.0.1:6379/13
+PRODLIKE_PORT ?= 8000
+PRODLIKE_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	DJANGO_SETTINGS_MODULE=training_site.settings.production \
+	DATABASE_URL=$(PRODLIKE_DB) REDIS_URL=$(PRODLIKE_REDIS) \
+	SECRET_KEY=prod-like-smoke-test-only-$(shell hostname)-not-a-secret-7f3a9c1e5b2d8f4a6c0e \
+	ALLOWED_HOSTS=127.0.0.1,localhost BASE_URL=http://127.0.0.1:$(PRODLIKE_PORT) \
+	BIND=127.0.0.1:$(PRODLIKE_PORT) VAR_DIR=$(CURDIR)/var/prodlike \
+	SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
+	EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
+	WEB_CONCURRENCY=2 GUNICORN_THREADS=4 DEFAULT_CONCURRENCY=1 PDF_CONCURRENCY=1 EMAIL_CONCURRENCY=1
+
+run-prod-like: setup ## gunicorn (gthread), a worker per queue and beat with production settings (smoke test)
+	@mkdir -p var/prodlike
+	env $(PRODLIKE_ENV) $(PY) scripts/prodlike_database.py
+	env $(PRODLIKE_ENV) $(PY) manage.py migrate --noinput -v0
+	env $(PRODLIKE_ENV) $(PY) manage.py collectstatic --noinput -v0
+	env $(PRODLIKE_ENV) $(PY) manage.py load_curriculum --wait 120
+	env $(PRODLIKE_ENV) $(VENV)/bin/honcho start -f Procfile web worker-default worker-pdf worker-email beat
 
 lint: setup ## ruff, Django's checks and the migration check
 	$(VENV)/bin/ruff check .

@@ -8,11 +8,13 @@ import calendar
 import datetime
 import hashlib
 import logging
+import time
 import uuid
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -40,10 +42,16 @@ from training_site.accounts.roles import COORDINATORS_GROUP
 
 logger = logging.getLogger(__name__)
 
-# A render claim older than this belongs to a worker that is gone (the task's hard time
-# limit is 90 s): another delivery may take the render over.
-RENDER_CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
 CODE_ATTEMPTS = 8
+
+
+def render_stale_after() -> datetime.timedelta:
+    """How old a render claim must be before another delivery may take it over.
+
+    Longer than the render task's hard time limit (see CERTIFICATE_RENDER_STALE_AFTER), so
+    an older claim belongs to a worker that is gone.
+    """
+    return datetime.timedelta(seconds=settings.CERTIFICATE_RENDER_STALE_AFTER)
 
 
 class RenderOutcome:
@@ -169,7 +177,7 @@ def certificate_render(*, certificate_id: int, claim: str | None = None) -> str:
     claimable = (
         Q(status=CertificateStatus.PENDING)
         | Q(status=CertificateStatus.RENDERING, render_claim=claim)
-        | Q(status=CertificateStatus.RENDERING, render_started_at__lt=now - RENDER_CLAIM_TIMEOUT)
+        | Q(status=CertificateStatus.RENDERING, render_started_at__lt=now - render_stale_after())
     )
     claimed = Certificate.objects.filter(claimable, pk=certificate_id).update(
         status=CertificateStatus.RENDERING, render_claim=claim, render_started_at=now
@@ -193,6 +201,10 @@ def certificate_render(*, certificate_id: int, claim: str | None = None) -> str:
             return RenderOutcome.FAILED
         Certificate.objects.filter(pk=certificate_id).update(learner_name=name)
         certificate.learner_name = name
+    if settings.CERTIFICATE_RENDER_TEST_DELAY:
+        # Test-only (off by default): holds the claim long enough for the fault tests to
+        # kill the worker mid-render; the real render below still runs.
+        time.sleep(settings.CERTIFICATE_RENDER_TEST_DELAY)
     pdf = certificate_pdf_bytes(certificate=certificate)
     storage = certificate.pdf.storage
     name = storage.save(certificate.pdf_name, ContentFile(pdf))
@@ -210,6 +222,19 @@ def certificate_render(*, certificate_id: int, claim: str | None = None) -> str:
         return RenderOutcome.SKIPPED
     tasks.certificate_ready_email.delay_on_commit(certificate_id)
     return RenderOutcome.RENDERED
+
+
+def certificate_render_claim_expires_in(*, certificate_id: int) -> float | None:
+    """Seconds until the current render claim goes stale (0 if it already has), or None
+    when the certificate is not rendering: how long a busy delivery waits before retrying."""
+    started = (
+        Certificate.objects.filter(pk=certificate_id, status=CertificateStatus.RENDERING)
+        .values_list("render_started_at", flat=True)
+        .first()
+    )
+    if started is None:
+        return None
+    return max(0.0, (started + render_stale_after() - timezone.now()).total_seconds())
 
 
 def _settings_image_uri(image, box_mm: tuple[int, int], *, what: str) -> str | None:
@@ -317,11 +342,16 @@ def certificate_failed_email_send(*, certificate_id: int) -> int:
     return len(recipients)
 
 
-def certificate_render_requeue_stale(*, older_than: datetime.timedelta) -> int:
-    """Queue again the renders whose message was lost (a broker restart) or abandoned.
+def certificate_render_requeue_stale(*, older_than: datetime.timedelta | None = None) -> int:
+    """Queue again the renders whose message was lost (a broker restart) or whose worker
+    died: certificates pending since before the cut-off, or rendering under a claim older
+    than it (by default the claim age after which a render may be taken over).
 
-    Run by Celery beat; the claim rules keep a render that is still running safe.
+    Run by Celery beat every CERTIFICATE_RENDER_SWEEP_INTERVAL seconds. The claim rules
+    keep a render that is still running safe, and a certificate is queued at most once per
+    cut-off period, so a long queue is not multiplied by the sweep. Returns how many.
     """
+    older_than = older_than or render_stale_after()
     cutoff = timezone.now() - older_than
     stale = list(
         Certificate.objects.filter(
@@ -329,9 +359,14 @@ def certificate_render_requeue_stale(*, older_than: datetime.timedelta) -> int:
             | Q(status=CertificateStatus.RENDERING, render_started_at__lt=cutoff)
         ).values_list("pk", flat=True)
     )
+    queued = 0
     for certificate_id in stale:
-        tasks.certificate_render.delay_on_commit(certificate_id)
-    return len(stale)
+        # The mark lives in the shared cache; losing it (a Redis restart) only means one
+        # extra, harmless delivery.
+        if cache.add(f"certificates:render-requeued:{certificate_id}", 1, timeout=older_than.total_seconds()):
+            tasks.certificate_render.delay_on_commit(certificate_id)
+            queued += 1
+    return queued
 
 
 def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certificate:

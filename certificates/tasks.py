@@ -4,7 +4,6 @@ Queued after commit (``delay_on_commit``) by the services. Queues: certificate_r
 ``pdf``, the emails on ``email`` (see CELERY_TASK_ROUTES), the sweep on ``default``.
 """
 
-import datetime
 import logging
 
 from celery import shared_task
@@ -50,7 +49,16 @@ class CertificateRenderTask(DjangoTask):
 )
 def certificate_render(self, certificate_id: int) -> str:
     if not self.request.is_eager:
-        return services.certificate_render(certificate_id=certificate_id, claim=self.request.id)
+        outcome = services.certificate_render(certificate_id=certificate_id, claim=self.request.id)
+        if outcome == services.RenderOutcome.BUSY and self.request.retries < self.max_retries:
+            # Another delivery holds the claim. If its worker died, the claim goes stale
+            # after CERTIFICATE_RENDER_STALE_AFTER: try again just after that and take over.
+            # Out of retries, give up quietly (not on_failure: the render is someone
+            # else's); the beat sweep still watches the certificate.
+            wait = services.certificate_render_claim_expires_in(certificate_id=certificate_id)
+            if wait is not None:
+                raise self.retry(countdown=wait + 1)
+        return outcome
     # Run in-process (no broker, `make run`): there is no worker to retry later, and eager
     # tasks propagate errors (skipping on_failure) into the request that completed the
     # course, after its commit. Record the failure instead.
@@ -85,7 +93,5 @@ def certificate_failed_email(certificate_id: int) -> None:
 
 
 @shared_task(name="certificates.tasks.certificate_render_requeue_stale")
-def certificate_render_requeue_stale(older_than_minutes: int = 15) -> int:
-    return services.certificate_render_requeue_stale(
-        older_than=datetime.timedelta(minutes=older_than_minutes)
-    )
+def certificate_render_requeue_stale() -> int:
+    return services.certificate_render_requeue_stale()

@@ -219,7 +219,7 @@ def test_a_stale_claim_is_taken_over(certificate):
     Certificate.objects.filter(pk=certificate.pk).update(
         status=CertificateStatus.RENDERING,
         render_claim="lost-task",
-        render_started_at=timezone.now() - services.RENDER_CLAIM_TIMEOUT - datetime.timedelta(seconds=1),
+        render_started_at=timezone.now() - services.render_stale_after() - datetime.timedelta(seconds=1),
     )
     assert services.certificate_render(certificate_id=certificate.pk, claim="me") == "rendered"
     certificate.refresh_from_db()

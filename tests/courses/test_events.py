@@ -196,3 +196,23 @@ def test_my_learning_shows_recent_activity(learner_client, learner, course):
     assert "Recent activity" in html
     assert f"Enrolled in “{course.title}”" in html
     assert f"Completed the lesson “{course_lessons(course)[0].title}”" in html
+
+
+def test_check_consistency_reports_and_fixes_undelivered_events(learner, course, settings):
+    """check_consistency lists a delivery that kept failing, and --fix delivers it once the
+    subscriber works again."""
+    from training_site.consistency import consistency_run
+
+    settings.LEARNER_EVENT_SUBSCRIBERS = [FLAKY]
+    settings.CONSISTENCY_CHECKS = ["courses.consistency.learner_events_undelivered"]
+    handlers.failures_left["count"] = 100
+    enrollment_create(learner=learner, course=course)
+    events.delivery_attempt(delivery_id=LearnerEventDelivery.objects.get().pk)
+    LearnerEvent.objects.update(occurred_at=timezone.now() - datetime.timedelta(hours=1))
+    findings = consistency_run()
+    assert [f.check for f in findings] == ["learner_events_undelivered"]
+    assert "subscriber is down" in findings[0].message
+    handlers.failures_left["count"] = 0
+    assert consistency_run(fix=True)[0].fixed
+    assert consistency_run() == []
+    assert LearnerEventDelivery.objects.get().state == DeliveryState.DELIVERED

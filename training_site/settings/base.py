@@ -177,6 +177,25 @@ STORAGES = {
         "OPTIONS": {"allow_overwrite": True},
     },
 }
+# --- Deployment: media and certificate PDFs on S3-compatible storage (issue 12) ---------------
+# Set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a non-AWS service such as MinIO)
+# to keep uploads and PDFs in object storage; django-storages reads its credentials from
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance role. Unset: the local folders.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+    # Private objects, served through short-lived signed URLs (images) or our own views
+    # (certificate downloads check the owner first).
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_S3_FILE_OVERWRITE = False
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    # A re-render writes the same name again: it must replace the object, not add one.
+    STORAGES["certificates"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"file_overwrite": True, "location": os.environ.get("AWS_CERTIFICATES_PREFIX", "")},
+    }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Cache and Celery -----------------------------------------------------------------------
@@ -212,16 +231,54 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assessments.tasks.attempts_finalise_expired",
         "schedule": 60.0,
     },
-    # Renders whose message was lost (a Redis restart) or abandoned are queued again.
-    "requeue-stale-certificate-renders": {
-        "task": "certificates.tasks.certificate_render_requeue_stale",
-        "schedule": 15 * 60.0,
-    },
     # Learner event deliveries that failed (after their backoff) or whose task was lost.
     "deliver-due-learner-events": {
         "task": "courses.tasks.learner_events_sweep",
         "schedule": 60.0,
     },
+}
+
+# --- Reliability: render claims, sweeps, consistency (issue 12) -------------------------------
+# Recovery speed comes from the sweep, not from a short broker timeout: every
+# CERTIFICATE_RENDER_SWEEP_INTERVAL seconds beat queues again every certificate still pending
+# or rendering whose claim is older than CERTIFICATE_RENDER_STALE_AFTER. That age must exceed
+# the render task's hard time limit (90 s, certificates/tasks.py): by then a worker that was
+# alive would have killed the render itself, so an older claim belongs to a dead worker and a
+# new delivery may take it over. With the defaults a render lost with its worker is done
+# again about 2.5 minutes after it started. Tests shorten both through the environment.
+CERTIFICATE_RENDER_STALE_AFTER = int(os.environ.get("CERTIFICATE_RENDER_STALE_AFTER", "105"))
+CERTIFICATE_RENDER_SWEEP_INTERVAL = float(os.environ.get("CERTIFICATE_RENDER_SWEEP_INTERVAL", "60"))
+# A certificate still pending or rendering this long after it was created or claimed has
+# outlived several sweeps: check_consistency reports it.
+CERTIFICATE_RENDER_STUCK_AFTER = int(os.environ.get("CERTIFICATE_RENDER_STUCK_AFTER", str(15 * 60)))
+# Test-only: seconds to sleep inside a render, after the claim and before the PDF is written,
+# so the fault tests can kill a worker mid-render. 0 (off) everywhere but the services tests.
+CERTIFICATE_RENDER_TEST_DELAY = 0.0
+# Redis re-delivers an unacknowledged message only after visibility_timeout, and that applies
+# to every message a worker holds, including ones waiting for a countdown or a retry backoff:
+# if the timeout were shorter than those, Redis would hand the same message to a second
+# worker while the first still waits. So it stays above the longest of them: the longest
+# retry backoff (retry_backoff_max 300 s on the render, Celery's default 600 s cap on the
+# emails), the longest busy-retry countdown (CERTIFICATE_RENDER_STALE_AFTER) and the longest
+# hard time limit (90 s). tests/certificates/test_reliability.py checks this over every task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE["requeue-stale-certificate-renders"] = {
+    "task": "certificates.tasks.certificate_render_requeue_stale",
+    "schedule": CERTIFICATE_RENDER_SWEEP_INTERVAL,
+}
+# check_consistency runs these (dotted paths to callables taking ``fix`` and returning a
+# list of training_site.consistency.Finding). Each app contributes its own.
+CONSISTENCY_CHECKS: list[str] = [
+    "certificates.consistency.attempts_never_graded",
+    "certificates.consistency.completed_enrollments_without_certificate",
+    "certificates.consistency.certificates_stuck",
+    "certificates.consistency.certificates_without_pdf",
+    "certificates.consistency.certificates_checksum_mismatch",
+    "courses.consistency.learner_events_undelivered",
+]
+CELERY_BEAT_SCHEDULE["consistency-report"] = {
+    "task": "training_site.tasks.consistency_report",
+    "schedule": 60 * 60.0,
 }
 
 # --- Email ----------------------------------------------------------------------------------

@@ -15,3 +15,8 @@ ACCOUNT_RATE_LIMITS = False
 MEDIA_ROOT = VAR_DIR / "test-media"
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+# --- Reliability (issue 12) -------------------------------------------------------------------
+# Test-only: the services fault tests slow renders down (see CERTIFICATE_RENDER_TEST_DELAY in
+# base) in the worker processes they start, to kill them mid-render. Off unless set.
+CERTIFICATE_RENDER_TEST_DELAY = float(os.environ.get("CERTIFICATE_RENDER_TEST_DELAY", "0"))

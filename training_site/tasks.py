@@ -1,0 +1,26 @@
+"""Site-wide periodic tasks."""
+
+from celery import shared_task
+from django.core.mail import mail_admins
+
+from training_site.consistency import consistency_run
+
+# An email lists at most this many findings; the command shows them all.
+REPORT_LIMIT = 200
+
+
+@shared_task(name="training_site.tasks.consistency_report")
+def consistency_report() -> int:
+    """Run the consistency checks (hourly, from beat; no fixing) and email the
+    administrators (settings.ADMINS) when anything is found. Returns the finding count."""
+    findings = consistency_run(fix=False)
+    if findings:
+        lines = [str(finding) for finding in findings[:REPORT_LIMIT]]
+        if len(findings) > REPORT_LIMIT:
+            lines.append(f"... and {len(findings) - REPORT_LIMIT} more.")
+        lines.append("")
+        lines.append(
+            "Run `python manage.py check_consistency` for the full list, `--fix` to queue work again."
+        )
+        mail_admins(f"Consistency check: {len(findings)} finding(s)", "\n".join(lines))
+    return len(findings)
