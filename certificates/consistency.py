@@ -1,8 +1,4 @@
-"""Consistency checks for certificates and what they depend on (see training_site/consistency.py).
-
-``attempts_never_graded`` belongs with assessments; it sits here until assessments has a
-consistency module of its own.
-"""
+"""Consistency checks for certificates and what they depend on (see training_site/consistency.py)."""
 
 import datetime
 import hashlib
@@ -11,7 +7,6 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from assessments.models import Attempt, AttemptState, Response
 from certificates import services, tasks
 from certificates.models import Certificate, CertificateStatus
 from courses.models import Enrollment
@@ -23,28 +18,6 @@ CHUNK = 500
 
 def _requeue(certificate_id: int) -> None:
     tasks.certificate_render.delay_on_commit(certificate_id)
-
-
-def attempts_never_graded(*, fix: bool) -> list[Finding]:
-    """Submitted attempts that are not graded and wait for no manual grading: grading was
-    interrupted. Not fixed automatically: a coordinator should look at the attempt."""
-    pending_manual = Exists(
-        Response.objects.filter(attempt=OuterRef("pk"), needs_manual=True, graded_at__isnull=True)
-    )
-    stuck = (
-        Attempt.objects.filter(submitted_at__isnull=False)
-        .exclude(state__in=[AttemptState.GRADED, AttemptState.ABANDONED])
-        .exclude(Q(state=AttemptState.NEEDS_GRADING) & pending_manual)
-        .values_list("pk", "state", "learner_id", "quiz_id")
-    )
-    return [
-        Finding(
-            "attempts_never_graded",
-            f"attempt {pk}",
-            f"submitted but {state} with nothing to grade by hand (learner {learner}, quiz {quiz})",
-        )
-        for pk, state, learner, quiz in stuck
-    ]
 
 
 def completed_enrollments_without_certificate(*, fix: bool) -> list[Finding]:

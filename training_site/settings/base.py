@@ -269,7 +269,7 @@ CELERY_BEAT_SCHEDULE["requeue-stale-certificate-renders"] = {
 # check_consistency runs these (dotted paths to callables taking ``fix`` and returning a
 # list of training_site.consistency.Finding). Each app contributes its own.
 CONSISTENCY_CHECKS: list[str] = [
-    "certificates.consistency.attempts_never_graded",
+    "assessments.consistency.attempts_never_graded",
     "certificates.consistency.completed_enrollments_without_certificate",
     "certificates.consistency.certificates_stuck",
     "certificates.consistency.certificates_without_pdf",
