@@ -2,12 +2,15 @@
 
 Every page has a stable key recorded in CurriculumEntry. The loader creates what is
 missing, publishes new revisions for changed sources only with ``update=True``, and never
-touches a page whose latest revision is not its own (someone edited it since).
+touches a page whose latest revision is not its own (someone edited it since). Questions
+follow the same rule through CurriculumQuestion. Lessons link to other curriculum pages
+with ``[text](page:<key>)``, resolved to Wagtail page links.
 See docs/curriculum-format.md for the source format.
 """
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +23,9 @@ from django.db import transaction
 from wagtail.models import GroupPagePermission, Page, Site
 
 from assessments.models import Question, QuestionBank, QuizPage, QuizSlot, RubricCriterion
+from assessments.selectors import draw_candidates
 from assessments.services.gift_import import GiftImportError, question_bank_import_gift
-from content.models import CurriculumEntry, HomePage, StandardPage
+from content.models import CurriculumEntry, CurriculumQuestion, HomePage, StandardPage
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from training_site.accounts.roles import COORDINATORS_GROUP
 
@@ -44,12 +48,33 @@ class CurriculumError(Exception):
     """A source file is malformed; the message names the file and the problem."""
 
 
+PAGE_LINK_RE = re.compile(r'href="page:([a-z0-9-]+)"')
+GIFT_TAG_RE = re.compile(r"\[tag:([^\]]+)\]")
+
+
 @dataclass
 class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_edits: list[str] = field(default_factory=list)
+    # "<bank path> / <title>" of questions a coordinator edited, left as they are.
+    kept_questions: list[str] = field(default_factory=list)
+    # Questions no longer in the source, unpublished so draws stop offering them.
+    retired_questions: list[str] = field(default_factory=list)
+    # Key (page) or "<bank path> / <title>" (question) -> the source's correction note,
+    # for kept items whose new source revision corrects something a coordinator should merge.
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    def kept_lines(self) -> list[str]:
+        """One line per page or question left alone because someone edited it."""
+        lines = []
+        for kind, keys in (("page", self.kept_edits), ("question", self.kept_questions)):
+            for key in keys:
+                note = self.corrections.get(key)
+                suffix = f"  [CORRECTION to merge: {note}]" if note else ""
+                lines.append(f"  kept edited {kind}: {key}{suffix}")
+        return lines
 
 
 def markdown_to_html(text: str) -> str:
@@ -86,25 +111,44 @@ def _list_value(items: list) -> list:
     return [str(item) for item in items]
 
 
-def body_stream(key: str, blocks: list, path: Path) -> list[dict]:
+def resolve_page_links(html: str, resolve, unresolved: set[str]) -> str:
+    """Turn ``href="page:<key>"`` into a Wagtail page link; keys not built yet are collected
+    in ``unresolved`` and left as a placeholder for the loader's second pass."""
+
+    def replace(match: re.Match) -> str:
+        page_id = resolve(match.group(1)) if resolve else None
+        if page_id is None:
+            unresolved.add(match.group(1))
+            return f'href="#page-{match.group(1)}"'
+        return f'linktype="page" id="{page_id}"'
+
+    return PAGE_LINK_RE.sub(replace, html)
+
+
+def body_stream(key: str, blocks: list, path: Path, *, resolve=None, unresolved=None) -> list[dict]:
     """Turn the YAML block list into StreamField raw data."""
+    unresolved = set() if unresolved is None else unresolved
+
+    def rich(text: str) -> str:
+        return resolve_page_links(markdown_to_html(text), resolve, unresolved)
+
     stream = []
     for index, block in enumerate(blocks or []):
         kind = block.get("type")
         if kind == "text":
-            value = markdown_to_html(block["value"])
+            value = rich(block["value"])
         elif kind == "heading":
             value = str(block["value"])
         elif kind == "callout":
             value = {
                 "kind": block.get("kind", "tip"),
                 "title": block.get("title", ""),
-                "text": markdown_to_html(block["text"]),
+                "text": rich(block["text"]),
             }
         elif kind == "scenario":
             value = {
                 "title": block["title"],
-                "situation": markdown_to_html(block["situation"]),
+                "situation": rich(block["situation"]),
                 "questions": _list_value(block.get("questions", [])),
             }
         elif kind == "reflection":
@@ -133,6 +177,8 @@ class Loader:
         self.report = LoadReport()
         self.entries = {entry.key: entry for entry in CurriculumEntry.objects.select_related("page")}
         self.course_keys: dict[str, CoursePage] = {}
+        # Lessons whose links name pages not built yet: (lesson file, module, missing keys).
+        self.pending_links: list[tuple[Path, ModulePage, set[str]]] = []
 
     @transaction.atomic
     def load(self) -> LoadReport:
@@ -169,7 +215,23 @@ class Loader:
             course_links.append(self.load_course(course_dir, index))
         for course, data in course_links:
             self.link_courses(course, data)
+        self.resolve_pending_links()
         return self.report
+
+    def resolve_pending_links(self) -> None:
+        """Second pass: rebuild lessons that linked to pages created later in this load."""
+        pending, self.pending_links = self.pending_links, []
+        for path, module, missing in pending:
+            unknown = sorted(key for key in missing if key not in self.entries)
+            if unknown:
+                raise CurriculumError(f"{path}: links to unknown curriculum key(s) {', '.join(unknown)}")
+            self.load_lesson(path, module, force=True)
+            if self.pending_links:
+                raise CurriculumError(f"{path}: page links could not be resolved")
+
+    def _page_id(self, key: str) -> int | None:
+        entry = self.entries.get(key)
+        return entry.page_id if entry is not None else None
 
     def home_page(self, data: dict) -> HomePage:
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
@@ -255,7 +317,8 @@ class Loader:
         """A quiz page from its YAML settings and the GIFT file beside it.
 
         The questions are imported through the same GIFT importer coordinators use, into
-        the bank the YAML names; only when the sources changed (or the quiz is new).
+        the bank the YAML names; only when the sources changed (or the quiz is new), and
+        never over a question someone edited since the loader last published it.
         """
         data = _read_yaml(path)
         _require(data, path, "key", "title", "bank")
@@ -263,15 +326,11 @@ class Loader:
         gift_text = gift_path.read_text(encoding="utf-8")
         digest = _hash({"yaml": data, "gift": gift_text})
         entry = self.entries.get(data["key"])
-        if entry is None or (self.update and entry.source_hash != digest):
+        changed = entry is None or (self.update and entry.source_hash != digest)
+        if changed:
             self.import_questions(data, gift_text, gift_path)
         bank = QuestionBank.objects.get(path=data["bank"])
-        if data.get("draw"):
-            slots = [QuizSlot(bank=bank, draw_count=int(data["draw"]))]
-        else:
-            titles = _gift_titles(gift_text, gift_path)
-            by_title = {q.title: q for q in Question.objects.filter(bank=bank, title__in=titles)}
-            slots = [QuizSlot(question=by_title[title]) for title in titles]
+        slots = self.quiz_slots(data, bank, gift_text, gift_path, path)
         review = data.get("review", "correct_answers")
         fields = {
             "title": data["title"],
@@ -282,38 +341,117 @@ class Loader:
             **{name: data[name] for name in QUIZ_SETTINGS if name in data},
             "slots": slots,
         }
-        return self.sync(
-            key=data["key"], parent=parent, model=QuizPage, fields=fields, source=path, digest=digest
+        quiz = self.sync(
+            key=data["key"],
+            parent=parent,
+            model=QuizPage,
+            fields=fields,
+            source=path,
+            digest=digest,
+            correction=data.get("correction"),
         )
+        if changed:
+            self.retire_questions(data["key"], bank, _gift_titles(gift_text, gift_path))
+        return quiz
+
+    def quiz_slots(self, data: dict, bank, gift_text: str, gift_path: Path, path: Path) -> list[QuizSlot]:
+        """``draws`` (several random draws), ``draw`` (one) or every question in order."""
+        if data.get("draws"):
+            slots = []
+            for number, draw in enumerate(data["draws"], start=1):
+                if not isinstance(draw, dict) or int(draw.get("count") or 0) <= 0:
+                    raise CurriculumError(f"{path}: draw {number} needs a positive count")
+                draw_bank = QuestionBank.objects.filter(path=draw.get("bank") or data["bank"]).first()
+                if draw_bank is None:
+                    raise CurriculumError(f"{path}: draw {number} names an unknown bank {draw.get('bank')!r}")
+                tag = str(draw.get("tag") or "")
+                available = draw_candidates(bank_id=draw_bank.pk, tag=tag).count()
+                if available < int(draw["count"]):
+                    raise CurriculumError(
+                        f"{path}: draw {number} asks for {draw['count']} questions but only {available} match"
+                    )
+                slots.append(QuizSlot(bank=draw_bank, draw_count=int(draw["count"]), tag=tag))
+            return slots
+        if data.get("draw"):
+            return [QuizSlot(bank=bank, draw_count=int(data["draw"]))]
+        titles = _gift_titles(gift_text, gift_path)
+        by_title = {q.title: q for q in Question.objects.filter(bank=bank, title__in=titles)}
+        return [QuizSlot(question=by_title[title]) for title in titles]
+
+    def question_edited(self, question: Question) -> bool:
+        """Someone changed the question since the loader last published it."""
+        record = CurriculumQuestion.objects.filter(question=question).first()
+        if record is not None:
+            return question.latest_revision_id != record.revision_id
+        # Sites loaded before questions were recorded: the loader saves revisions without a
+        # user, so a latest revision with one is a person's edit (admin form or GIFT import).
+        latest = question.latest_revision
+        return latest is not None and latest.user_id is not None
 
     def import_questions(self, data: dict, gift_text: str, gift_path: Path) -> None:
-        try:
-            question_bank_import_gift(text=gift_text, bank_path=data["bank"])
-        except GiftImportError as error:
-            raise CurriculumError(f"{gift_path}: {error}") from error
-        bank = QuestionBank.objects.get(path=data["bank"])
-        marks = data.get("marks") or {}
-        for title, criteria in (data.get("rubrics") or {}).items():
-            question = Question.objects.filter(bank=bank, title=title).first()
-            if question is None:
-                raise CurriculumError(f"{gift_path}: no question titled {title!r} for its rubric")
-            question.marks = marks.get(title, sum(c["points"] for c in criteria))
-            question.rubric_criteria.set(
-                [
-                    RubricCriterion(criterion=c["criterion"], points=c["points"], levels=c.get("levels", []))
-                    for c in criteria
-                ]
+        """Import the file question by question, skipping (and reporting) edited ones."""
+        bank = QuestionBank.objects.ensure_path(data["bank"])
+        corrections = data.get("corrections") or {}
+        existing = {q.title: q for q in Question.objects.filter(bank=bank)}
+        for title, chunk, tags in _gift_chunks(gift_text, gift_path):
+            label = f"{bank.path} / {title}"
+            question = existing.get(title)
+            if question is not None and self.question_edited(question):
+                self.report.kept_questions.append(label)
+                if title in corrections:
+                    self.report.corrections[label] = str(corrections[title]).strip()
+                continue
+            try:
+                question_bank_import_gift(text=chunk, bank_path=data["bank"], tags=tags)
+            except GiftImportError as error:
+                raise CurriculumError(f"{gift_path}: {error}") from error
+            question = Question.objects.get(bank=bank, title=title)
+            self.add_rubric(data, question, gift_path)
+            question.refresh_from_db()
+            CurriculumQuestion.objects.update_or_create(
+                question=question, defaults={"quiz_key": data["key"], "revision": question.latest_revision}
             )
-            question.save()
-            errors = question.grading_errors()
-            if errors:
-                raise CurriculumError(f"{gift_path}: {title!r}: {' '.join(errors)}")
-            question.save_revision().publish()
 
-    def load_lesson(self, path: Path, module: ModulePage) -> LessonPage:
+    def add_rubric(self, data: dict, question: Question, gift_path: Path) -> None:
+        criteria = (data.get("rubrics") or {}).get(question.title)
+        if criteria is None:
+            return
+        marks = data.get("marks") or {}
+        question.marks = marks.get(question.title, sum(c["points"] for c in criteria))
+        question.rubric_criteria.set(
+            [
+                RubricCriterion(criterion=c["criterion"], points=c["points"], levels=c.get("levels", []))
+                for c in criteria
+            ]
+        )
+        question.save()
+        errors = question.grading_errors()
+        if errors:
+            raise CurriculumError(f"{gift_path}: {question.title!r}: {' '.join(errors)}")
+        question.save_revision().publish()
+
+    def retire_questions(self, quiz_key: str, bank, titles: list[str]) -> None:
+        """Unpublish questions the loader made for this quiz that its source no longer has,
+        unless someone edited them or a quiz still uses them as a fixed question."""
+        in_use = set(QuizSlot.objects.filter(question__bank=bank).values_list("question_id", flat=True))
+        gone = (
+            Question.objects.filter(bank=bank, live=True)
+            .exclude(title__in=titles)
+            .exclude(pk__in=in_use)
+            .order_by("title")
+        )
+        for question in gone:
+            if self.question_edited(question):
+                continue
+            question.unpublish()
+            self.report.retired_questions.append(f"{bank.path} / {question.title}")
+
+    def load_lesson(self, path: Path, module: ModulePage, *, force: bool = False) -> LessonPage:
         data = _read_yaml(path)
         _require(data, path, "key", "title", "body")
-        return self.sync(
+        unresolved: set[str] = set()
+        body = body_stream(data["key"], data["body"], path, resolve=self._page_id, unresolved=unresolved)
+        page = self.sync(
             key=data["key"],
             parent=module,
             model=LessonPage,
@@ -321,11 +459,18 @@ class Loader:
                 "title": data["title"],
                 "slug": data.get("slug") or _slug_from_dir(path.with_suffix("")),
                 "estimated_minutes": int(data.get("minutes", 15)),
-                "body": body_stream(data["key"], data["body"], path),
+                "body": body,
             },
             tags=data.get("tags", []),
             source=path,
+            correction=data.get("correction"),
+            force=force,
         )
+        # Only a page this load published gets the second pass: an unchanged or kept page
+        # keeps what it had.
+        if unresolved and data["key"] in (*self.report.created, *self.report.updated):
+            self.pending_links.append((path, module, unresolved))
+        return page
 
     def link_courses(self, course: CoursePage, data: dict) -> None:
         entry = self.entries[data["key"]]
@@ -350,7 +495,21 @@ class Loader:
         except KeyError:
             raise CurriculumError(f"course {data['key']}: unknown course key {key!r}") from None
 
-    def sync(self, *, key, parent, model, fields, source: Path, tags=None, digest: str | None = None):
+    def sync(
+        self,
+        *,
+        key,
+        parent,
+        model,
+        fields,
+        source: Path,
+        tags=None,
+        digest: str | None = None,
+        correction: str | None = None,
+        force: bool = False,
+    ):
+        """Create, update or keep one page. ``force`` publishes a changed source without
+        ``update`` (the link pass finishing a page this same load built)."""
         digest = digest or _hash({"fields": fields, "tags": tags})
         entry = self.entries.get(key)
         if entry is None:
@@ -363,9 +522,12 @@ class Loader:
             return page
         page = entry.page.specific
         if page.latest_revision_id != entry.revision_id:
-            self.report.kept_edits.append(key)
+            if key not in self.report.kept_edits:
+                self.report.kept_edits.append(key)
+            if correction and entry.source_hash != digest:
+                self.report.corrections[key] = str(correction).strip()
             return page
-        if entry.source_hash == digest or not self.update:
+        if entry.source_hash == digest or not (self.update or force):
             self.report.unchanged.append(key)
             return page
         for name, value in fields.items():
@@ -373,7 +535,8 @@ class Loader:
         if tags is not None:
             page.tags.set(tags)
         self._publish(page, key, str(source.relative_to(self.root)), digest)
-        self.report.updated.append(key)
+        if key not in self.report.created and key not in self.report.updated:
+            self.report.updated.append(key)
         return page
 
     def _publish(self, page, key: str, source_path: str, digest: str) -> None:
@@ -393,6 +556,34 @@ class Loader:
             },
         )
         self.entries[key] = entry
+
+
+def _gift_chunks(text: str, path: Path) -> list[tuple[str, str, list[str]]]:
+    """(title, text, tags) for each question of a GIFT file.
+
+    Tags come from Moodle-style ``// [tag:name]`` comment lines before the question.
+    """
+    from assessments import gift
+
+    try:
+        parsed = gift.parse_gift(text)
+    except gift.GiftError as error:
+        raise CurriculumError(f"{path}: {error}") from error
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+    chunks = []
+    previous_end = 0
+    starts = [q.line - 1 for q in parsed] + [len(lines)]
+    for index, question in enumerate(parsed):
+        tags = []
+        for line in lines[previous_end : starts[index]]:
+            if line.strip().startswith("//"):
+                tags.extend(tag.strip() for tag in GIFT_TAG_RE.findall(line))
+        body = [
+            line for line in lines[starts[index] : starts[index + 1]] if not line.startswith("$CATEGORY:")
+        ]
+        chunks.append((question.title, "\n".join(body), tags))
+        previous_end = starts[index]
+    return chunks
 
 
 def _gift_titles(text: str, path: Path) -> list[str]:

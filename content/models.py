@@ -72,3 +72,26 @@ class CurriculumEntry(models.Model):
     @property
     def curriculum_key(self) -> str:
         return self.key
+
+
+class CurriculumQuestion(models.Model):
+    """Which question the loader imported for which quiz, and the revision it published.
+
+    The same rule as for pages: a question whose latest revision is not this one was edited
+    by someone since, and the loader leaves it alone.
+    """
+
+    question = models.OneToOneField(
+        "assessments.Question", on_delete=models.CASCADE, related_name="curriculum_record"
+    )
+    quiz_key = models.SlugField(max_length=120)
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = _("curriculum questions")
+
+    def __str__(self) -> str:
+        return f"{self.quiz_key}: {self.question_id}"

@@ -1,4 +1,5 @@
 import shutil
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -7,9 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from wagtail.models import Page, Site
 
-from content.curriculum import CURRICULUM_DIR, curriculum_load
+from content.curriculum import CURRICULUM_DIR, CurriculumError, curriculum_load
 from content.models import CurriculumEntry, HomePage
 from courses.models import CoursePage, LessonPage
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +140,178 @@ def test_course_links_prerequisites_by_key(mini_curriculum):
     curriculum_load(root=mini_curriculum)
     nxt = CoursePage.objects.get(slug="next")
     assert list(CoursePage.objects.filter(required_by=nxt)) == [CoursePage.objects.get(slug="test-course")]
+
+
+QUIZ_GIFT = """$CATEGORY: test/quiz
+
+// [tag:module-1]
+::Listening first::A parent starts shouting. What do you do first? {
+=Listen and name the concern#Right: naming it lowers the heat.
+~Explain the policy at once#Not yet: explain after the parent feels heard.
+}
+
+// [tag:module-1]
+::Naming the concern::Saying back what a parent said is called reflective listening. {T#Right.#It is.}
+
+// [tag:module-2]
+::Following up::After a meeting, who sends the written summary? {
+=The person who agreed to at the meeting#Right.
+~Nobody; everyone remembers#Not so: memories differ.
+}
+"""
+
+
+def write_quiz(root: Path, *, gift: str = QUIZ_GIFT, **settings) -> None:
+    data = {
+        "key": "t-final",
+        "title": "Final",
+        "bank": "test/final",
+        "pass_mark": 80,
+        "required": True,
+        **settings,
+    }
+    (root / "courses" / "01-test" / "final.yaml").write_text(yaml.safe_dump(data))
+    (root / "courses" / "01-test" / "final.gift").write_text(gift)
+
+
+def test_quiz_draws_several_slots_by_tag(mini_curriculum):
+    """``draws`` builds one random-draw slot per entry, each limited to its tag."""
+    from assessments.models import QuizPage
+
+    write_quiz(mini_curriculum, draws=[{"count": 2, "tag": "module-1"}, {"count": 1, "tag": "module-2"}])
+    curriculum_load(root=mini_curriculum)
+    quiz = QuizPage.objects.get()
+    slots = [(slot.bank.path, slot.draw_count, slot.tag) for slot in quiz.slots.all()]
+    assert slots == [("test/final", 2, "module-1"), ("test/final", 1, "module-2")]
+    tags = {q.title: sorted(t.name for t in q.tags.all()) for q in quiz.slots.first().bank.questions.all()}
+    assert tags == {
+        "Listening first": ["module-1"],
+        "Naming the concern": ["module-1"],
+        "Following up": ["module-2"],
+    }
+
+
+def test_a_draw_larger_than_its_tagged_pool_is_refused(mini_curriculum):
+    """A draw asking for more questions than match its tag names the file and the draw."""
+    write_quiz(mini_curriculum, draws=[{"count": 2, "tag": "module-2"}])
+    with pytest.raises(CommandError, match=r"final\.yaml: draw 1 asks for 2 questions but only 1 match"):
+        call_command("load_curriculum", root=str(mini_curriculum))
+
+
+def test_update_keeps_an_edited_question_and_lists_it_with_its_correction(mini_curriculum):
+    """--update re-imports changed questions but leaves a coordinator's edit alone, and the
+    report marks a kept question whose new source carries a correction."""
+    from assessments.models import Question
+
+    write_quiz(mini_curriculum, draws=[{"count": 3}])
+    curriculum_load(root=mini_curriculum)
+    edited = Question.objects.get(title="Following up")
+    edited.stem = "<p>District wording</p>"
+    edited.save_revision(user=UserFactory()).publish()
+    write_quiz(
+        mini_curriculum,
+        gift=QUIZ_GIFT.replace("What do you do first?", "What comes first?").replace(
+            "who sends", "who should send"
+        ),
+        draws=[{"count": 3}],
+        corrections={"Following up": "The key now names the person who agreed to write it."},
+    )
+    report = curriculum_load(root=mini_curriculum, update=True)
+    assert report.kept_questions == ["test/final / Following up"]
+    assert "What comes first?" in Question.objects.get(title="Listening first").stem
+    assert Question.objects.get(title="Following up").stem == "<p>District wording</p>"
+    (line,) = report.kept_lines()
+    assert "Following up" in line and "CORRECTION" in line and "person who agreed" in line
+
+
+def test_kept_page_with_a_correction_is_marked_in_the_report(mini_curriculum):
+    """A kept lesson whose new source has ``correction:`` is listed with the note."""
+    curriculum_load(root=mini_curriculum)
+    lesson = LessonPage.objects.get()
+    lesson.title = "Listening First (district version)"
+    lesson.save_revision().publish()
+    write_lesson(mini_curriculum, {**LESSON, "title": "Listening, Revised", "correction": "Fixes the law."})
+    report = curriculum_load(root=mini_curriculum, update=True)
+    assert report.corrections == {"t-m1-l1": "Fixes the law."}
+    assert report.kept_lines() == ["  kept edited page: t-m1-l1  [CORRECTION to merge: Fixes the law.]"]
+    out = StringIO()
+    call_command("load_curriculum", root=str(mini_curriculum), update=True, stdout=out)
+    assert "kept edited page: t-m1-l1  [CORRECTION to merge: Fixes the law.]" in out.getvalue()
+
+
+def test_questions_dropped_from_the_source_are_retired_on_update(mini_curriculum):
+    """A question removed from the GIFT file stops being drawn after --update."""
+    from assessments.models import Question
+
+    write_quiz(mini_curriculum, draws=[{"count": 2}])
+    curriculum_load(root=mini_curriculum)
+    write_quiz(mini_curriculum, gift=QUIZ_GIFT.split("// [tag:module-2]")[0], draws=[{"count": 2}])
+    report = curriculum_load(root=mini_curriculum, update=True)
+    assert report.retired_questions == ["test/final / Following up"]
+    assert not Question.objects.get(title="Following up").live
+    assert Question.objects.get(title="Listening first").live
+
+
+def test_page_links_resolve_by_key_even_to_pages_built_later(mini_curriculum):
+    """``[text](page:<key>)`` becomes a Wagtail page link, also to a page created after the
+    linking lesson in the same load; an unknown key aborts the load."""
+    later = mini_curriculum / "courses" / "01-test" / "02-later"
+    later.mkdir()
+    (later / "module.yaml").write_text(yaml.safe_dump({"key": "t-m2", "title": "Later"}))
+    (later / "01-records.yaml").write_text(
+        yaml.safe_dump({**LESSON, "key": "t-m2-l1", "title": "Records", "slug": "records"})
+    )
+    linking = {
+        **LESSON,
+        "body": [{"type": "text", "value": "See [records](page:t-m2-l1)."}, *LESSON["body"][1:]],
+    }
+    write_lesson(mini_curriculum, linking)
+    report = curriculum_load(root=mini_curriculum)
+    target = LessonPage.objects.get(slug="records")
+    lesson = LessonPage.objects.get(slug="listening")
+    assert f'linktype="page" id="{target.pk}"' in lesson.body[0].value.source
+    assert 'href="/courses/test-course/later/records/"' in str(lesson.body[0].value)
+    assert report.created.count("t-m1-l1") == 1 and "t-m1-l1" not in report.updated
+    assert curriculum_load(root=mini_curriculum).updated == []
+    linking["body"][0]["value"] = "See [nothing](page:t-missing)."
+    write_lesson(mini_curriculum, linking)
+    with pytest.raises(
+        CurriculumError, match=r"01-listening\.yaml: links to unknown curriculum key\(s\) t-missing"
+    ):
+        curriculum_load(root=mini_curriculum, update=True)
+
+
+def test_completed_learners_keep_completion_and_certificate_after_an_update(mini_curriculum):
+    """Load, complete the course, add a module with a required quiz, --update: the completed
+    enrollment and its certificate stay; a learner in progress now has the new lesson left."""
+    from certificates.models import Certificate
+    from courses.selectors import course_lesson_ids
+    from courses.services import enrollment_create, lesson_complete
+
+    curriculum_load(root=mini_curriculum)
+    course = CoursePage.objects.get()
+    done, midway = UserFactory(), UserFactory()
+    finished = enrollment_create(learner=done, course=course)
+    in_progress = enrollment_create(learner=midway, course=course)
+    lesson_complete(learner=done, lesson=LessonPage.objects.get())
+    finished.refresh_from_db()
+    assert finished.is_completed
+    assert Certificate.objects.filter(enrollment=finished).count() == 1
+
+    new_module = mini_curriculum / "courses" / "01-test" / "02-protecting"
+    new_module.mkdir()
+    (new_module / "module.yaml").write_text(yaml.safe_dump({"key": "t-m2", "title": "Protecting"}))
+    (new_module / "01-records.yaml").write_text(
+        yaml.safe_dump({**LESSON, "key": "t-m2-l1", "title": "Records", "slug": "records"})
+    )
+    write_quiz(mini_curriculum, draws=[{"count": 2, "tag": "module-1"}, {"count": 1, "tag": "module-2"}])
+    report = curriculum_load(root=mini_curriculum, update=True)
+    assert {"t-m2-l1", "t-final"} <= set(report.created)
+
+    finished.refresh_from_db()
+    assert finished.is_completed
+    assert Certificate.objects.filter(enrollment=finished).count() == 1
+    assert len(course_lesson_ids(course)) == 2
+    in_progress.refresh_from_db()
+    assert not in_progress.is_completed
+    assert not in_progress.lesson_progress.exists()

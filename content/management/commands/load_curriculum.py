@@ -100,7 +100,10 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
         self.stdout.write(
             f"Curriculum: {len(report.created)} created, {len(report.updated)} updated, "
-            f"{len(report.unchanged)} unchanged, {len(report.kept_edits)} kept (edited in Wagtail)."
+            f"{len(report.unchanged)} unchanged, {len(report.kept_edits)} kept (edited in Wagtail), "
+            f"{len(report.kept_questions)} questions kept, {len(report.retired_questions)} retired."
         )
-        for key in report.kept_edits:
-            self.stdout.write(f"  kept edited page: {key}")
+        for line in report.kept_lines():
+            self.stdout.write(line)
+        for label in report.retired_questions:
+            self.stdout.write(f"  retired question: {label}")
