@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from certificates.selectors import certificate_list_for_dashboard
+from content.selectors import lesson_search_results
 from courses.models import CoursePage, LessonPage
 from courses.selectors import enrollment_dashboard
 
@@ -15,13 +16,17 @@ def search(request):
     courses, lessons = [], None
     if query:
         courses = list(CoursePage.objects.live().search(query)[:10])
-        lessons = Paginator(LessonPage.objects.live().defer_streamfields().search(query), 20).get_page(
-            request.GET.get("page")
-        )
+        lessons = Paginator(LessonPage.objects.live().search(query), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "content/search.html",
-        {"query": query, "course_results": courses, "lesson_results": lessons},
+        {
+            "query": query,
+            "searched": "q" in request.GET,
+            "course_results": courses,
+            "lesson_results": lessons,
+            "lesson_items": lesson_search_results(lessons=lessons, query=query) if lessons else [],
+        },
     )
 
 
