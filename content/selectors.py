@@ -22,7 +22,8 @@ def _block_text(value) -> str:
     if isinstance(value, RichText):
         return strip_tags(value.source)
     if isinstance(value, str):
-        return strip_tags(value)
+        # One-word strings in a struct are choices and keys ("tip"), not prose.
+        return strip_tags(value) if " " in value.strip() else ""
     if hasattr(value, "items"):
         return " ".join(_block_text(v) for _k, v in value.items())
     if isinstance(value, list | tuple) or value.__class__.__name__ in ("ListValue", "StreamValue"):
