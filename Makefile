@@ -75,7 +75,11 @@ test: lint ## Lint and run the suite on SQLite (services and e2e tests deselecte
 test-services: setup ## Tests marked services: PostgreSQL, Redis and a real Celery worker
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m services -q
 
-test-e2e: setup browser ## End-to-end and accessibility tests in Debian's Chromium
+tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+	@touch $@
+
+test-e2e: setup browser tests/e2e/node_modules/axe-core/axe.min.js ## End-to-end and accessibility (axe-core) tests in Debian's Chromium
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) -m e2e -q
 
 bench: setup ## Benchmarks (ratios against a baseline measured in the same run)

@@ -1,10 +1,19 @@
+import re
+import secrets
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from assessments.display import learner_view
@@ -33,6 +42,48 @@ def _too_large(request) -> bool:
 
 def _sequence(request) -> int | None:
     return ascii_int(request.POST.get("sequence"))
+
+
+PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _page_token(request) -> str | None:
+    value = request.POST.get("page_token", "")
+    return value if PAGE_TOKEN.fullmatch(value) else None
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _answer_post(view):
+    """Save and submit: check sign-in before CSRF, and answer what the page can act on.
+
+    A learner whose session expired has lost the CSRF cookie too; Django's CSRF check would
+    answer a bare 403, and ``login_required`` would send the autosave's ``fetch`` to the
+    login page's HTML (read as success) and a form post to a ``next`` that only takes POST
+    (405). So a signed-out post changes nothing and gets JSON 401 (script) or the sign-in
+    page with ``next`` at the attempt (form); a GET goes back to the attempt. Signed-in
+    posts still go through the CSRF check.
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, attempt_id: int):
+        attempt_url = reverse("assessments:attempt", args=[attempt_id])
+        if request.method != "POST":
+            return redirect(attempt_url)
+        if not request.user.is_authenticated:
+            login_url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': attempt_url})}"
+            if _wants_json(request):
+                message = _("You have been signed out. Sign in again to save your answers.")
+                data = {"error": message, "signed_out": True, "login_url": login_url}
+                return JsonResponse(data, status=401)
+            return redirect(login_url)
+        return protected(request, attempt_id)
+
+    return wrapper
 
 
 @login_required
@@ -75,27 +126,40 @@ def attempt_take(request, attempt_id: int):
     remaining = None
     if attempt.deadline:
         remaining = max(0, int((attempt.deadline - timezone.now()).total_seconds()))
+    login_url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.path})}"
     return render(
         request,
         "assessments/attempt_take.html",
-        {"attempt": attempt, "quiz": quiz, "items": items, "remaining_seconds": remaining},
+        {
+            "attempt": attempt,
+            "quiz": quiz,
+            "items": items,
+            "total": len(items),
+            "remaining_seconds": remaining,
+            # Each load of the page is its own writer: see attempts._is_current.
+            "page_token": secrets.token_urlsafe(12),
+            "login_url": login_url,
+        },
     )
 
 
-@login_required
-@require_POST
+@_answer_post
 def attempt_save(request, attempt_id: int):
     """Autosave (JSON) or the Save button (redirect). Stale sequence → 409."""
     if _too_large(request):
         return HttpResponseBadRequest(_("The request is too large."))
     attempt = _get_attempt(request, attempt_id)
-    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    wants_json = _wants_json(request)
     sequence = _sequence(request)
     if sequence is None:
         return HttpResponseBadRequest(_("The form is missing its sequence number."))
     try:
         attempt = attempts.attempt_save(
-            attempt_id=attempt.pk, learner=request.user, data=request.POST, sequence=sequence
+            attempt_id=attempt.pk,
+            learner=request.user,
+            data=request.POST,
+            sequence=sequence,
+            writer=_page_token(request),
         )
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
@@ -113,20 +177,32 @@ def attempt_save(request, attempt_id: int):
             return JsonResponse({"error": _("This attempt is closed."), "closed": True}, status=409)
         return redirect("assessments:result", attempt_id=attempt.pk)
     if wants_json:
-        return JsonResponse({"sequence": attempt.sequence, "saved_at": timezone.now().isoformat()})
+        now = timezone.now()
+        # The page shows this time as sent: the profile's zone is active (UserTimezoneMiddleware).
+        return JsonResponse(
+            {
+                "saved": True,
+                "sequence": attempt.sequence,
+                "saved_at": now.isoformat(),
+                "saved_at_display": date_format(timezone.localtime(now), "TIME_FORMAT"),
+            }
+        )
     messages.success(request, _("Your answers have been saved."))
     return redirect("assessments:attempt", attempt_id=attempt.pk)
 
 
-@login_required
-@require_POST
+@_answer_post
 def attempt_submit(request, attempt_id: int):
     if _too_large(request):
         return HttpResponseBadRequest(_("The request is too large."))
     attempt = _get_attempt(request, attempt_id)
     try:
         attempt = attempts.attempt_submit(
-            attempt_id=attempt.pk, learner=request.user, data=request.POST, sequence=_sequence(request)
+            attempt_id=attempt.pk,
+            learner=request.user,
+            data=request.POST,
+            sequence=_sequence(request),
+            writer=_page_token(request),
         )
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
@@ -148,4 +224,17 @@ def attempt_result(request, attempt_id: int):
         return redirect("assessments:attempt", attempt_id=attempt.pk)
     # The template gets the review only, not the attempt: what it may show is decided there.
     review = attempt_review(attempt=attempt, now=timezone.now())
-    return render(request, "assessments/attempt_result.html", {"quiz": attempt.quiz, **review})
+    # An attempt the clock submitted is stamped with its deadline: tell the learner what went in.
+    timed_out = None
+    if attempt.deadline and attempt.submitted_at == attempt.deadline:
+        responses = list(attempt.responses.all())
+        timed_out = {
+            "deadline": attempt.deadline,
+            "answered": sum(1 for r in responses if r.answer is not None),
+            "total": len(responses),
+        }
+    return render(
+        request,
+        "assessments/attempt_result.html",
+        {"quiz": attempt.quiz, "timed_out": timed_out, **review},
+    )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic.edit import FormView
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView
@@ -294,3 +295,51 @@ def register_certificate_log_actions(actions):
     actions.register_action(
         "certificates.award", gettext_lazy("Award"), gettext_lazy("Awarded for prior learning")
     )
+
+
+class CertificateSetupPanel(Component):
+    """On the admin dashboard while the issuer has no logo or no signatory: certificates
+    copy these when they are issued, so a certificate issued before they are set keeps the
+    gap for good."""
+
+    name = "certificate_setup"
+    order = 10
+    template_name = "certificates/admin/setup_panel.html"
+
+    def __init__(self, *, missing: list[str], edit_url: str, issued: bool):
+        self.missing, self.edit_url, self.issued = missing, edit_url, issued
+
+    def get_context_data(self, parent_context=None):
+        return {"missing": self.missing, "edit_url": self.edit_url, "issued": self.issued}
+
+
+def certificate_setup_missing(site) -> list[str]:
+    from certificates.models import CertificateSettings
+
+    config = CertificateSettings.for_site(site)
+    missing = []
+    if not config.logo_id:
+        missing.append(_("the issuer's logo"))
+    if not config.signatory_name:
+        missing.append(_("the signatory's name"))
+    if not config.signature_id:
+        missing.append(_("the signature"))
+    return missing
+
+
+@hooks.register("construct_homepage_panels")
+def add_certificate_setup_panel(request, panels):
+    from wagtail.models import Site
+
+    if not request.user.has_perm("certificates.change_certificatesettings"):
+        return
+    site = Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return
+    missing = certificate_setup_missing(site)
+    if missing:
+        edit_url = reverse("wagtailsettings:edit", args=["certificates", "certificatesettings", site.pk])
+        panels.insert(
+            0,
+            CertificateSetupPanel(missing=missing, edit_url=edit_url, issued=Certificate.objects.exists()),
+        )

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from certificates.selectors import certificate_list_for_dashboard
+from content.selectors import lesson_search_results
 from courses.models import CoursePage, LessonPage
 from courses.selectors import enrollment_dashboard, learner_events_recent
 
@@ -31,13 +32,17 @@ def search(request):
     courses, lessons = [], None
     if words:
         courses = list(CoursePage.objects.live().search(words)[:10])
-        lessons = Paginator(LessonPage.objects.live().defer_streamfields().search(words), 20).get_page(
-            request.GET.get("page")
-        )
+        lessons = Paginator(LessonPage.objects.live().search(words), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "content/search.html",
-        {"query": query, "course_results": courses, "lesson_results": lessons},
+        {
+            "query": query,
+            "searched": "q" in request.GET,
+            "course_results": courses,
+            "lesson_results": lessons,
+            "lesson_items": lesson_search_results(lessons=lessons, query=query) if lessons else [],
+        },
     )
 
 

@@ -1,8 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
@@ -77,10 +80,18 @@ def lesson_reopen(request, lesson_id: int):
     return redirect(lesson.get_url(request=request))
 
 
-@login_required
 @require_POST
 def reflection_save(request, lesson_id: int, block_id: str):
+    """The note form (redirect back) or the lesson page's script saving as the learner types
+    (``Accept: application/json``): JSON only, so a page signed out is told so (401) instead
+    of reading the login page as a save."""
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    if not request.user.is_authenticated:
+        if wants_json:
+            message = _("You have been signed out. Sign in again to save your note.")
+            return JsonResponse({"error": message, "signed_out": True}, status=401)
+        return redirect_to_login(lesson.get_url(request=request))
     if enrollment_current(learner=request.user, course=course_for_lesson(lesson)) is None:
         raise Http404
     text = request.POST.get("text")
@@ -91,8 +102,14 @@ def reflection_save(request, lesson_id: int, block_id: str):
     except ValidationError as error:
         if error.code == "unknown_block":
             return HttpResponseBadRequest(error.messages[0])
+        if wants_json:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
         for message in error.messages:
             messages.error(request, message)
     else:
+        if wants_json:
+            # The profile's zone is active (UserTimezoneMiddleware).
+            when = date_format(timezone.localtime(), "TIME_FORMAT")
+            return JsonResponse({"saved": True, "saved_at_display": when})
         messages.success(request, _("Your note has been saved. Only you can see it."))
     return redirect(lesson.get_url(request=request) + f"#reflection-{block_id}")

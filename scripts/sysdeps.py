@@ -19,7 +19,8 @@ PDF_PACKAGES = [
     "fonts-liberation2",
     "fontconfig",
 ]
-BROWSER_PACKAGES = ["chromium", "fonts-dejavu-core"]
+# npm installs axe-core (tests/e2e/package.json) for the accessibility checks.
+BROWSER_PACKAGES = ["chromium", "fonts-dejavu-core", "npm"]
 
 
 def pdf_missing() -> bool:
@@ -30,7 +31,7 @@ def pdf_missing() -> bool:
 
 
 def browser_missing() -> bool:
-    return not Path("/usr/bin/chromium").exists()
+    return not Path("/usr/bin/chromium").exists() or shutil.which("npm") is None
 
 
 def install(packages: list[str]) -> None:

@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -199,11 +200,35 @@ def parse_answers(responses: list[Response], data: QueryDict) -> dict[int, objec
     return answers
 
 
+def _writer_key(attempt_id: int) -> str:
+    return f"attempt-writer:{attempt_id}"
+
+
+def _is_current(attempt: Attempt, *, sequence: int | None, writer: str | None) -> bool:
+    """A save or submit is current when it carries the attempt's sequence, or when it comes
+    from the page that made the last save: each post from a page carries that page's whole
+    form, so it is newer than the page's own earlier saves even if it left before their
+    replies came back. A page that lost track (no token, the record evicted, another page
+    saved since) falls back to the strict sequence, which refuses rather than overwrites."""
+    if sequence == attempt.sequence:
+        return True
+    if not writer or sequence is None or sequence > attempt.sequence:
+        return False
+    return cache.get(_writer_key(attempt.pk)) == f"{writer}:{attempt.sequence}"
+
+
 def attempt_save(
-    *, attempt_id: int, learner, data: QueryDict, sequence: int, now: datetime | None = None
+    *,
+    attempt_id: int,
+    learner,
+    data: QueryDict,
+    sequence: int,
+    writer: str | None = None,
+    now: datetime | None = None,
 ) -> Attempt:
     """Store the learner's answers so far. Raises StaleSequence (409), AttemptClosed, or
-    ValidationError (400) for answers that do not fit the attempt; nothing is stored then."""
+    ValidationError (400) for answers that do not fit the attempt; nothing is stored then.
+    ``writer`` is the token of the page that sent them (see ``_is_current``)."""
     now = now or timezone.now()
     with transaction.atomic():
         attempt = Attempt.objects.select_for_update().get(pk=attempt_id, learner=learner)
@@ -211,12 +236,14 @@ def attempt_save(
             raise AttemptClosed
         if attempt.deadline and now >= attempt.deadline:
             raise AttemptClosed
-        if sequence != attempt.sequence:
+        if not _is_current(attempt, sequence=sequence, writer=writer):
             raise StaleSequence
         responses = list(attempt.responses.all())
         _store(responses, parse_answers(responses, data), now)
         attempt.sequence += 1
         attempt.save(update_fields=["sequence"])
+        # Written while the row is locked, so a submit waiting on the lock reads it.
+        cache.set(_writer_key(attempt.pk), f"{writer}:{attempt.sequence}" if writer else None, 86_400)
     return attempt
 
 
@@ -238,6 +265,7 @@ def attempt_submit(
     learner,
     data: QueryDict | None = None,
     sequence: int | None = None,
+    writer: str | None = None,
     now: datetime | None = None,
 ) -> Attempt:
     """Submit and grade in one transaction. A second submit returns the graded attempt.
@@ -255,7 +283,7 @@ def attempt_submit(
         responses = list(attempt.responses.all())
         in_time = attempt.deadline is None or now < attempt.deadline
         if data is not None and in_time:
-            if sequence is not None and sequence != attempt.sequence:
+            if sequence is not None and not _is_current(attempt, sequence=sequence, writer=writer):
                 raise StaleSequence
             _store(responses, parse_answers(responses, data), now)
         for response in responses:

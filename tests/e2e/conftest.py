@@ -54,3 +54,33 @@ def screenshot(page):
         return path
 
     return take
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                 targets: v.nodes.slice(0, 5).map(n => n.target.join(" ")) }));
+}"""
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: run `make test-e2e` (it runs `npm ci --prefix tests/e2e`).")
+    return AXE.read_text()
+
+
+@pytest.fixture
+def axe(axe_source):
+    """Serious and critical axe-core violations on the page as it is now. Injected through
+    DevTools (page.evaluate), so the site's Content-Security-Policy does not block it."""
+
+    def run(page) -> list[dict]:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)
+        return page.evaluate(AXE_RUN)
+
+    return run

@@ -2,7 +2,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import TIME_ZONE_CHOICES, User
 
 
 class SignupForm(AllauthSignupForm):
@@ -26,3 +26,26 @@ class ProfileForm(forms.ModelForm):
                 _("Enter your name: it is how we address you and what is printed on your certificates."),
             )
         return cleaned
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+
+
+# Most learners are in the US: their zones come first, by name, then every zone sorted.
+US_TIME_ZONES = [
+    ("America/New_York", _("Eastern (New York)")),
+    ("America/Chicago", _("Central (Chicago)")),
+    ("America/Denver", _("Mountain (Denver)")),
+    ("America/Phoenix", _("Arizona (Phoenix)")),
+    ("America/Los_Angeles", _("Pacific (Los Angeles)")),
+    ("America/Anchorage", _("Alaska (Anchorage)")),
+    ("Pacific/Honolulu", _("Hawaii (Honolulu)")),
+    ("America/Puerto_Rico", _("Atlantic (Puerto Rico)")),
+]
+
+
+def time_zone_choices() -> list:
+    common = {value for value, _label in US_TIME_ZONES}
+    rest = [(value, value.replace("_", " ")) for value, _label in TIME_ZONE_CHOICES if value not in common]
+    return [(_("Common in the US"), US_TIME_ZONES), (_("All time zones"), rest)]
