@@ -180,7 +180,7 @@ def test_start_beyond_attempt_limit_is_refused_with_message(
     attempt = services.quiz_start(learner=learner, quiz=quiz)
     services.attempt_submit(attempt_id=attempt.pk, learner=learner)
     response = learner_client.post(reverse("assessments:start", args=[quiz.pk]), follow=True)
-    assert "You have used all 1 attempts" in response.content.decode()
+    assert "You have used your 1 attempt at this quiz." in response.content.decode()
     assert Attempt.objects.filter(quiz=quiz).count() == 1
 
 
