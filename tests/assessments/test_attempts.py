@@ -19,11 +19,11 @@ MARKER = "SECRETMARK"
 
 
 def correct_post(attempt) -> QueryDict:
-    from assessments import graders
+    from assessments.kinds import kind_of
 
     data = QueryDict(mutable=True)
     for response in attempt.responses.all():
-        answer = graders.correct_response(response.grading_data)
+        answer = kind_of(response.grading_data).correct_response(response.grading_data)
         name = services.field_name(response)
         if isinstance(answer, bool):
             data[name] = "true" if answer else "false"
