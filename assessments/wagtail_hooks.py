@@ -1,7 +1,10 @@
 import django_filters
+from django.templatetags.static import static
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
+from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
@@ -10,6 +13,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from assessments import admin_views
+from assessments.admin_chooser import QuestionChooserViewSet
 from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionBank, QuizAccommodation
 
@@ -44,6 +48,7 @@ class QuestionViewSet(SnippetViewSet):
     search_fields = ["title", "stem"]
     list_export = ["title", "qtype", "bank", "marks", "stem_text"]
     edit_handler = ObjectList(Question.panels, base_form_class=QuestionForm)
+    chooser_viewset_class = QuestionChooserViewSet
 
 
 class GiftViewSet(ViewSet):
@@ -113,3 +118,9 @@ class TrainingGroup(SnippetViewSetGroup):
 
 
 register_snippet(TrainingGroup)
+
+
+@hooks.register("insert_global_admin_js")
+def question_editor_js():
+    """Shows only the chosen type's panels in the question editor (a no-op elsewhere)."""
+    return format_html('<script src="{}" defer></script>', static("assessments/question_editor.js"))

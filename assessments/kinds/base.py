@@ -30,6 +30,13 @@ def number(value) -> str | None:
     return None if value in (None, "") else str(Decimal(str(value)).normalize())
 
 
+def plural_count(value) -> int:
+    """A count for ngettext from a number of marks: whole numbers as they are; any other
+    number takes the plural, as in "1.5 marks"."""
+    number = Decimal(str(value or 0))
+    return int(number) if number == number.to_integral_value() else 2
+
+
 def fraction_of(value) -> Decimal:
     return Decimal(value or 0)
 

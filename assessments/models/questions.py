@@ -36,14 +36,18 @@ QuestionType = models.TextChoices(
 
 def kind_panels() -> list:
     """Every kind's panels, each field or relation once (short answer shares the options rows
-    with the choice kinds)."""
-    panels, seen = [], set()
+    with the choice kinds). Each panel names the kinds it belongs to in a data attribute, so
+    the editor shows only the chosen type's fields (assessments/question_editor.js)."""
+    panels, by_key = [], {}
     for kind in all_kinds():
         for panel in kind.panels():
             key = _panel_key(panel)
-            if key not in seen:
-                seen.add(key)
+            if key not in by_key:
+                by_key[key] = panel
                 panels.append(panel)
+            owner = by_key[key]
+            codes = owner.attrs.get("data-question-kinds", "").split()
+            owner.attrs["data-question-kinds"] = " ".join([*codes, kind.code])
     return panels
 
 

@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.models import Revision
 
 from assessments import graders
@@ -123,7 +124,12 @@ def quiz_start(*, learner, quiz: QuizPage, now: datetime | None = None) -> Attem
     previous = Attempt.objects.filter(learner=learner, quiz=quiz).exclude(state=AttemptState.ABANDONED)
     if quiz.max_attempts and previous.count() >= quiz.max_attempts:
         raise ValidationError(
-            _("You have used all %(n)d attempts at this quiz.") % {"n": quiz.max_attempts},
+            ngettext(
+                "You have used your %(n)d attempt at this quiz.",
+                "You have used all %(n)d attempts at this quiz.",
+                quiz.max_attempts,
+            )
+            % {"n": quiz.max_attempts},
             code="no_attempts_left",
         )
     rng = random.Random(secrets.randbits(64))  # noqa: S311 (draw order, not a secret)
