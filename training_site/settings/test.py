@@ -15,3 +15,5 @@ ACCOUNT_RATE_LIMITS = False
 MEDIA_ROOT = VAR_DIR / "test-media"
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+# Tests that need it turn it on with the settings fixture.
+ACADEMY_MFA_REQUIRED_FOR_STAFF = False
