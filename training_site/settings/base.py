@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "training_site.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "training_site.accounts.mfa.StaffMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -147,6 +149,13 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "training_site.accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "training_site.accounts.forms.SignupForm"}
+# allauth.mfa: authenticator apps (TOTP) and recovery codes, for everyone from the profile.
+# The code step is limited by "login_failed" below (per account), like the password step.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Liaison Academy"
+# Coordinators and administrators must set one up before the admin opens (training_site/
+# accounts/mfa.py). Off only in dev.py (make run's demo accounts) and test.py.
+ACADEMY_MFA_REQUIRED_FOR_STAFF = env_bool("ACADEMY_MFA_REQUIRED_FOR_STAFF", True)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",

@@ -15,6 +15,8 @@ ACCOUNT_RATE_LIMITS = False
 MEDIA_ROOT = VAR_DIR / "test-media"
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+# Tests that need it turn it on with the settings fixture.
+ACADEMY_MFA_REQUIRED_FOR_STAFF = False
 
 # --- Reliability (issue 12) -------------------------------------------------------------------
 # Test-only: the services fault tests slow renders down (see CERTIFICATE_RENDER_TEST_DELAY in

@@ -1,0 +1,231 @@
+"""Authorization sweep generated from the URL configuration and the page types.
+
+Every route that takes a parameter, and every page type, must have a row in ROUTES or
+PAGE_TYPES saying what each actor gets; a route or page type without one fails the test,
+so a new one cannot be forgotten. ACTORS is the list later issues extend (a coordinator
+outside their cohort's scope arrives with the cohorts issue).
+"""
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from wagtail.models import Page, get_page_models
+
+from assessments import attempts
+from certificates.models import Certificate
+from courses.models import CoursePage, LessonPage, ModulePage
+from courses.services import enrollment_create
+from tests.certificates.factories import complete_course
+from tests.factories import UserFactory, build_quiz, course_lessons, make_questions
+
+pytestmark = pytest.mark.django_db
+
+# What a response may be, per expectation.
+LOGIN = "login"  # a redirect to the allauth login
+NOT_FOUND = "404"
+DENIED = "denied"  # no content: a login redirect, 403 or 404 (admin screens for learners)
+OPEN = "open"  # the same page for everyone, by design (public verification)
+COURSE = "course"  # a redirect to the course page (not enrolled)
+MODULE = "module"  # a module is a section of its course page: a redirect to its anchor
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def routes_with_parameters() -> list[str]:
+    return sorted({route for route in _walk(get_resolver().url_patterns) if "<" in route})
+
+
+ADMIN_PREFIXES = ("admin/", "django-admin/")
+
+# route → (HTTP method, how to fill its parameters from the world, {actor: expectation})
+ROUTES = {
+    "learning/courses/<int:course_id>/enroll/": (
+        "post",
+        # Another course than the owner's: enrolling other_learner there would change what
+        # the rows below test.
+        lambda w: {"course_id": w.other_course.pk},
+        # Any learner may enroll in a live course: only the anonymous case is a rule.
+        {"anonymous": LOGIN},
+    ),
+    "learning/lessons/<int:lesson_id>/complete/": (
+        "post",
+        lambda w: {"lesson_id": w.lesson.pk},
+        {"anonymous": LOGIN, "other_learner": NOT_FOUND},
+    ),
+    "learning/lessons/<int:lesson_id>/reflections/<slug:block_id>/": (
+        "post",
+        lambda w: {"lesson_id": w.lesson.pk, "block_id": w.lesson.reflection_block_ids[0]},
+        {"anonymous": LOGIN, "other_learner": NOT_FOUND},
+    ),
+    "learning/quizzes/<int:quiz_id>/start/": (
+        "post",
+        lambda w: {"quiz_id": w.quiz.pk},
+        {"anonymous": LOGIN, "other_learner": NOT_FOUND},
+    ),
+    **{
+        f"learning/attempts/<int:attempt_id>/{tail}": (
+            method,
+            lambda w: {"attempt_id": w.attempt.pk},
+            {"anonymous": LOGIN, "other_learner": NOT_FOUND},
+        )
+        for tail, method in [("", "get"), ("save/", "post"), ("submit/", "post"), ("result/", "get")]
+    },
+    "certificates/<str:public_id>/download/": (
+        "get",
+        lambda w: {"public_id": w.certificate.public_id},
+        {"anonymous": NOT_FOUND, "other_learner": NOT_FOUND},
+    ),
+    "verify/<str:public_id>/": (
+        "get",
+        lambda w: {"public_id": w.certificate.public_id},
+        {"anonymous": OPEN, "other_learner": OPEN},
+    ),
+    # Wagtail's password-protected documents and pages: an unknown restriction is a 404.
+    "documents/authenticate_with_password/<int:restriction_id>/": (
+        "get",
+        lambda w: {"restriction_id": 999_999},
+        {"anonymous": NOT_FOUND, "other_learner": NOT_FOUND},
+    ),
+    "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/": (
+        "get",
+        lambda w: {"page_view_restriction_id": 999_999, "page_id": w.lesson.pk},
+        {"anonymous": NOT_FOUND, "other_learner": NOT_FOUND},
+    ),
+    # allauth's emailed tokens, not ids: a forged key changes nothing and reveals nothing.
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": ("get", lambda w: {"key": "forged"}, {}),
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": (
+        "get",
+        lambda w: {"uidb36": "1", "key": "forged"},
+        {},
+    ),
+}
+
+# Page types: who may read a page of that type.
+PAGE_TYPES = {
+    "HomePage": {"anonymous": OPEN, "other_learner": OPEN},
+    "CourseIndexPage": {"anonymous": OPEN, "other_learner": OPEN},
+    "CoursePage": {"anonymous": OPEN, "other_learner": OPEN},
+    "ModulePage": {"anonymous": MODULE, "other_learner": MODULE},
+    "LessonPage": {"anonymous": LOGIN, "other_learner": COURSE},
+    "QuizPage": {"anonymous": LOGIN, "other_learner": COURSE},
+    "StandardPage": {"anonymous": OPEN, "other_learner": OPEN},
+}
+
+ACTORS = ["anonymous", "other_learner"]
+
+
+def _url(route: str, values) -> str:
+    """The route with its parameters filled from ``values`` (a dict, or a callable for
+    every name), for path converters and for re_path groups alike."""
+
+    def fill(match):
+        name = match.group("name")
+        return str(values(name) if callable(values) else values[name])
+
+    url = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", fill, route) if "(?P<" not in route else route
+    # A regex group may contain one level of parentheses (alternatives).
+    url = re.sub(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)", fill, url)
+    url = url.replace("\\.", ".").replace("^", "").replace("$", "")
+    return "/" + url
+
+
+def _check(response, expectation: str, world) -> bool:
+    location = response.get("Location", "")
+    if expectation == LOGIN:
+        return response.status_code == 302 and location.startswith("/accounts/login/")
+    if expectation == NOT_FOUND:
+        return response.status_code == 404
+    if expectation == DENIED:
+        return response.status_code in (302, 403, 404) and (
+            response.status_code != 302 or "/login/" in location or location.rstrip("/").endswith("/admin")
+        )
+    if expectation == OPEN:
+        return response.status_code == 200
+    if expectation == MODULE:
+        return response.status_code == 302 and location.startswith(world.course.url + "#module-")
+    if expectation == COURSE:
+        return response.status_code == 302 and location == world.course.url
+    raise AssertionError(expectation)
+
+
+@pytest.fixture
+def world(learner, course):
+    """The owner's records, requested by everyone else."""
+    enrollment_create(learner=learner, course=course)
+    lesson = course_lessons(course)[0]
+    quiz = build_quiz(ModulePage.objects.child_of(course).first(), questions=make_questions(2))
+    attempt = attempts.quiz_start(learner=learner, quiz=quiz)
+    finished = CoursePage(title="Finished course", summary="Done.", contact_hours=1)
+    course.get_parent().add_child(instance=finished)
+    module = finished.add_child(instance=ModulePage(title="M", summary="m"))
+    module.add_child(instance=LessonPage(title="L", estimated_minutes=1, body=[]))
+    certificate = Certificate.objects.get(enrollment=complete_course(learner, finished))
+    from content.models import StandardPage
+
+    standard = course.get_parent().get_parent().add_child(instance=StandardPage(title="About", slug="about"))
+    clients = {"anonymous": Client(raise_request_exception=False)}
+    clients["other_learner"] = Client(raise_request_exception=False)
+    clients["other_learner"].force_login(UserFactory())
+    return SimpleNamespace(
+        course=course,
+        other_course=finished,
+        lesson=lesson,
+        quiz=quiz,
+        attempt=attempt,
+        certificate=certificate,
+        standard=standard,
+        clients=clients,
+    )
+
+
+def test_every_route_with_a_parameter_has_an_expectation_and_meets_it(world, capsys):
+    routes = routes_with_parameters()
+    missing = [r for r in routes if r not in ROUTES and not r.startswith(ADMIN_PREFIXES)]
+    assert missing == [], f"Add these routes to ROUTES: {missing}"
+    assert sorted(r for r in ROUTES if r not in routes) == [], "ROUTES lists routes that no longer exist"
+    failures, checked = [], 0
+    for route in routes:
+        if route.startswith(ADMIN_PREFIXES):
+            # Admin screens take ids of editorial and learner records: no learner or
+            # visitor gets any of them, whatever the id.
+            method, values, expected = "get", None, {"anonymous": DENIED, "other_learner": DENIED}
+            url = _url(route, lambda name: 1)
+        else:
+            method, values, expected = ROUTES[route]
+            url = _url(route, values(world))
+        for actor in ACTORS:
+            response = getattr(world.clients[actor], method)(url)
+            checked += 1
+            assert response.status_code < 500, (route, actor, response.status_code)
+            expectation = expected.get(actor)
+            if expectation is not None and not _check(response, expectation, world):
+                failures.append((route, actor, expectation, response.status_code, response.get("Location")))
+    with capsys.disabled():
+        print(f"\nauthorization sweep: {len(routes)} routes × {len(ACTORS)} actors = {checked} requests")  # noqa: T201
+    assert failures == []
+
+
+def test_every_page_type_has_an_expectation_and_meets_it(world, capsys):
+    page_types = sorted(m.__name__ for m in get_page_models() if m is not Page)
+    assert sorted(PAGE_TYPES) == page_types, "Add the new page type to PAGE_TYPES"
+    failures, checked = [], 0
+    for name in page_types:
+        page = Page.objects.type(next(m for m in get_page_models() if m.__name__ == name)).live().first()
+        assert page is not None, name
+        for actor in ACTORS:
+            response = world.clients[actor].get(page.url)
+            checked += 1
+            if not _check(response, PAGE_TYPES[name][actor], world):
+                failures.append((name, actor, response.status_code, response.get("Location")))
+    with capsys.disabled():
+        print(f"\npage types: {len(page_types)} types × {len(ACTORS)} actors = {checked} requests")  # noqa: T201
+    assert failures == []
