@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from wagtail.models import Page, get_page_models
 
-from assessments import attempts
+from assessments.services import attempts
 from certificates.models import Certificate
 from courses.models import CoursePage, LessonPage, ModulePage
 from courses.services import enrollment_create
@@ -57,6 +57,11 @@ ROUTES = {
         {"anonymous": LOGIN},
     ),
     "learning/lessons/<int:lesson_id>/complete/": (
+        "post",
+        lambda w: {"lesson_id": w.lesson.pk},
+        {"anonymous": LOGIN, "other_learner": NOT_FOUND},
+    ),
+    "learning/lessons/<int:lesson_id>/reopen/": (
         "post",
         lambda w: {"lesson_id": w.lesson.pk},
         {"anonymous": LOGIN, "other_learner": NOT_FOUND},
