@@ -20,7 +20,7 @@ from assessments.display import learner_view
 from assessments.models import Attempt, AttemptState, QuizPage
 from assessments.selectors import attempt_for_learner
 from assessments.services import attempts
-from assessments.services.review import attempt_review
+from assessments.services.review import attempt_next_steps, attempt_review
 from training_site.input_cleaning import ascii_int
 
 MAX_BODY_BYTES = 1_000_000
@@ -223,7 +223,8 @@ def attempt_result(request, attempt_id: int):
     if attempt.state == AttemptState.IN_PROGRESS:
         return redirect("assessments:attempt", attempt_id=attempt.pk)
     # The template gets the review only, not the attempt: what it may show is decided there.
-    review = attempt_review(attempt=attempt, now=timezone.now())
+    now = timezone.now()
+    review = attempt_review(attempt=attempt, now=now)
     # An attempt the clock submitted is stamped with its deadline: tell the learner what went in.
     timed_out = None
     if attempt.deadline and attempt.submitted_at == attempt.deadline:
@@ -236,5 +237,10 @@ def attempt_result(request, attempt_id: int):
     return render(
         request,
         "assessments/attempt_result.html",
-        {"quiz": attempt.quiz, "timed_out": timed_out, **review},
+        {
+            "quiz": attempt.quiz,
+            "timed_out": timed_out,
+            "next_steps": attempt_next_steps(attempt=attempt, now=now),
+            **review,
+        },
     )

@@ -12,7 +12,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from assessments.kinds import kind_of
-from assessments.models import Attempt, AttemptState, ReviewLevel
+from assessments.models import Attempt, AttemptState, Question, ReviewLevel
+from assessments.selectors import quiz_course
+from courses.models import LessonPage
+from courses.selectors import enrollment_current
 
 LEVELS = [ReviewLevel.SCORE_ONLY, ReviewLevel.RESPONSES, ReviewLevel.CORRECT_ANSWERS]
 
@@ -91,4 +94,50 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> dict:
         "review_level": level,
         "review_items": items,
         "review_later": attempt.review_after if waiting else None,
+    }
+
+
+REVIEW_LESSONS_MAX = 5
+
+
+def attempt_next_steps(*, attempt: Attempt, now: datetime) -> dict:
+    """What the learner can do after this attempt: retake (attempts left), the lessons to
+    review, or, when the course is complete, the certificate.
+
+    Lessons are named from the tags of the questions the learner missed only where the
+    review level shows which answers were wrong; otherwise (score only) the quiz's module
+    lessons are suggested, which says nothing about single questions.
+    """
+
+    quiz = attempt.quiz
+    course = quiz_course(quiz)
+    used = Attempt.objects.filter(learner_id=attempt.learner_id, quiz=quiz).exclude(
+        state=AttemptState.ABANDONED
+    )
+    attempts_left = None if not quiz.max_attempts else max(0, quiz.max_attempts - used.count())
+    enrollment = enrollment_current(learner=attempt.learner, course=course)
+    graded = attempt.state == AttemptState.GRADED
+    failed = graded and not attempt.passed
+    lessons = []
+    if failed:
+        lessons_in_course = LessonPage.objects.live().descendant_of(course).defer_streamfields()
+        if LEVELS.index(review_level_allowed(attempt=attempt, now=now)) >= 1:
+            missed = [r.question_id for r in attempt.responses.all() if r.score is None or r.score < r.marks]
+            names = set(
+                Question.tags.through.objects.filter(content_object_id__in=missed).values_list(
+                    "tag__name", flat=True
+                )
+            )
+            lessons = list(lessons_in_course.filter(tags__name__in=names).distinct().order_by("path"))
+        if not lessons:
+            parent_path = quiz.path[: -quiz.steplen]
+            if parent_path != course.path:
+                lessons = list(lessons_in_course.filter(path__startswith=parent_path).order_by("path"))
+    return {
+        "attempts_left": attempts_left,
+        "can_retake": failed and attempts_left != 0 and not (quiz.close_at and now >= quiz.close_at),
+        "review_lessons": [
+            {"title": lesson.title, "url": lesson.url} for lesson in lessons[:REVIEW_LESSONS_MAX]
+        ],
+        "course_completed": bool(enrollment and enrollment.is_completed),
     }
