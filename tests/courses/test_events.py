@@ -325,3 +325,50 @@ def test_passing_the_last_activity_completes_the_course(learner, course, quiz):
     recorded = kinds(learner)
     assert recorded.count("course_completed") == 1
     assert recorded.index("activity_passed") < recorded.index("course_completed")
+
+
+def test_reopening_after_completion_says_why(learner, course):
+    """The refusal to reopen a lesson of a completed course carries its code and message."""
+    from django.core.exceptions import ValidationError
+
+    enrollment_create(learner=learner, course=course)
+    for lesson in course_lessons(course):
+        lesson_complete(learner=learner, lesson=lesson)
+    with pytest.raises(ValidationError) as refused:
+        lesson_reopen(learner=learner, lesson=course_lessons(course)[0])
+    assert refused.value.code == "course_completed"
+    assert refused.value.messages == ["You have completed this course, so its lessons stay complete."]
+
+
+def test_lesson_and_activity_services_touch_only_this_enrollment(learner, course, quiz, index):
+    """With the learner in two courses and another learner in this one, reopening a lesson
+    removes only this learner's progress in it, another lesson's progress stays, and a result
+    recorded for this learner is compared with this learner's previous result only."""
+    from courses.models import LessonProgress
+    from courses.services import activity_result_record
+    from tests.factories import UserFactory, build_course, build_quiz, make_questions
+
+    other_course = build_course(index, title="Other course")
+    other_quiz = build_quiz(
+        other_course, questions=make_questions(1, bank="events/other"), title="Other final"
+    )
+    other = UserFactory()
+    for person in (learner, other):
+        enrollment_create(learner=person, course=course)
+    enrollment_create(learner=learner, course=other_course)
+    first, second = course_lessons(course)[:2]
+    for person in (learner, other):
+        lesson_complete(learner=person, lesson=first)
+    lesson_complete(learner=learner, lesson=second)
+    lesson_reopen(learner=learner, lesson=first)
+    assert set(LessonProgress.objects.values_list("enrollment__learner", "lesson")) == {
+        (other.pk, first.pk),
+        (learner.pk, second.pk),
+    }
+    # Another learner failed this quiz, and this learner failed another course's quiz: this
+    # learner's first failure here is still a change of status, so it is an event.
+    activity_result_record(learner=other, activity=quiz, status="failed", score_percent=10)
+    activity_result_record(learner=learner, activity=other_quiz, status="failed", score_percent=10)
+    activity_result_record(learner=learner, activity=quiz, status="failed", score_percent=20)
+    failed = LearnerEvent.objects.filter(learner=learner, kind="activity_failed")
+    assert sorted(failed.values_list("subject_id", flat=True)) == sorted([quiz.pk, other_quiz.pk])
