@@ -357,18 +357,26 @@ def test_lesson_and_activity_services_touch_only_this_enrollment(learner, course
         enrollment_create(learner=person, course=course)
     enrollment_create(learner=learner, course=other_course)
     first, second = course_lessons(course)[:2]
-    for person in (learner, other):
-        lesson_complete(learner=person, lesson=first)
+    # The other learner's progress in the lesson is older than this learner's, and this
+    # learner's other lesson is older than the one reopened.
+    lesson_complete(learner=other, lesson=second)
+    lesson_complete(learner=learner, lesson=first)
     lesson_complete(learner=learner, lesson=second)
-    lesson_reopen(learner=learner, lesson=first)
+    lesson_reopen(learner=learner, lesson=second)
     assert set(LessonProgress.objects.values_list("enrollment__learner", "lesson")) == {
-        (other.pk, first.pk),
-        (learner.pk, second.pk),
+        (other.pk, second.pk),
+        (learner.pk, first.pk),
     }
-    # Another learner failed this quiz, and this learner failed another course's quiz: this
-    # learner's first failure here is still a change of status, so it is an event.
+    # Another learner failed this quiz, this learner failed another course's quiz and another
+    # quiz of this course: this learner's first failure here is still a change of status.
+    module_quiz = build_quiz(
+        course.get_children().first(), questions=make_questions(1, bank="events/module"), title="Check"
+    )
     activity_result_record(learner=other, activity=quiz, status="failed", score_percent=10)
     activity_result_record(learner=learner, activity=other_quiz, status="failed", score_percent=10)
+    activity_result_record(learner=learner, activity=module_quiz, status="failed", score_percent=10)
     activity_result_record(learner=learner, activity=quiz, status="failed", score_percent=20)
     failed = LearnerEvent.objects.filter(learner=learner, kind="activity_failed")
-    assert sorted(failed.values_list("subject_id", flat=True)) == sorted([quiz.pk, other_quiz.pk])
+    assert sorted(failed.values_list("subject_id", flat=True)) == sorted(
+        [quiz.pk, other_quiz.pk, module_quiz.pk]
+    )
