@@ -8,7 +8,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST := $(PY) -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help setup sysdeps browser db run run-prod-like test test-services test-e2e bench lint format clean
+.PHONY: help setup sysdeps browser db run run-prod-like test test-services test-e2e bench lint format clean mutation
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -81,6 +81,22 @@ tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/pac
 
 test-e2e: setup browser tests/e2e/node_modules/axe-core/axe.min.js ## End-to-end and accessibility (axe-core) tests in Debian's Chromium
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) -m e2e -q
+
+# The rule functions under mutation testing (mutmut names: module.x_function__mutmut_N).
+MUTANTS := "courses.progress.*" \
+	"courses.services.x_enrollment_evaluate_completion__mutmut_*" \
+	"courses.services.x_lesson_complete__mutmut_*" \
+	"courses.services.x_lesson_reopen__mutmut_*" \
+	"courses.services.x_activity_result_record__mutmut_*" \
+	"certificates.selectors.x_certificate_visible_to__mutmut_*" \
+	"certificates.selectors.x_certificate_for_download__mutmut_*" \
+	"assessments.graders.*"
+
+mutation: setup ## Mutation testing of the progress, completion, access and grader rules (slow; not in CI)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 1 $(MUTANTS)
+	$(PY) scripts/mutation_summary.py $(MUTANTS)
+	$(PY) scripts/mutate_decorated.py
 
 bench: setup ## Benchmarks (ratios against a baseline measured in the same run)
 	$(PY) bench/run.py

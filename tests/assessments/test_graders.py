@@ -912,3 +912,42 @@ def test_correct_response_examples() -> None:
     assert correct_response(numeric) == "1.5"
     assert correct_response(CAPITALS) == {"ca": "Ottawa", "it": "Rome", "jp": "Tokyo"}
     assert correct_response(ESSAY) == ""
+
+
+# --- what a refusal says (found by `make mutation`) ------------------------------------------
+
+MULTI = choice_data("multiple_response", 0.5, 0.5, -1)
+
+
+@pytest.mark.parametrize(
+    ("data", "response", "code", "message"),
+    [
+        (MULTI, "o0", "invalid_type", "Choose options as a list of ids, not str."),
+        (MULTI, ["o0", "o1", "o2", "o3"], "too_many", "Too many choices: 4 for 3 options."),
+        (MULTI, [1], "invalid_type", "Each choice must be an option id (text), not int."),
+        (MULTI, ["zz"], "invalid_choice", "Unknown option 'zz'."),
+        (MULTI, ["o0", "o0"], "duplicate", "Option 'o0' is chosen twice."),
+        (
+            {"type": "true_false", "marks": 1, "answer": True},
+            1,
+            "invalid_type",
+            "Answer true or false (a boolean), not int.",
+        ),
+    ],
+)
+def test_refusals_carry_a_code_and_a_message(data, response, code, message) -> None:
+    """Each malformed response is refused with the code the API reports and a message that
+    names what was wrong."""
+    with pytest.raises(ValidationError) as refused:
+        grade(data, response)
+    assert refused.value.code == code
+    assert refused.value.messages == [message]
+
+
+def test_long_values_are_shortened_in_messages() -> None:
+    """A value is quoted whole up to 40 characters, longer ones cut to 37 plus "..."."""
+    exact = "a" * 38  # repr adds two quotes: 40 characters
+    assert graders._short_repr(exact) == repr(exact)
+    assert graders._short_repr("a" * 39) == "'" + "a" * 36 + "..."
+    assert len(graders._short_repr("a" * 500)) == 40
+    assert graders._short_repr(None) == "None"

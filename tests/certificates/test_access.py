@@ -49,3 +49,20 @@ def _admin_and_certificate_permissions():
     return Permission.objects.filter(
         codename__in=["access_admin", "view_certificate", "change_certificate", "add_certificate"]
     )
+
+
+def test_download_lookup_brings_the_replacement_along(
+    learner, certificate, other_certificate, django_assert_max_num_queries
+):
+    """The certificate for download is the user's, found by public id, with its replacement
+    (linked from a superseded certificate's page) read in the same query: the role check
+    and the look-up, nothing more."""
+    from certificates.models import Certificate
+    from certificates.selectors import certificate_for_download
+
+    Certificate.objects.filter(pk=certificate.pk).update(superseded_by=other_certificate)
+    with django_assert_max_num_queries(2):
+        found = certificate_for_download(public_id=certificate.public_id, user=learner)
+        assert found == certificate
+        assert found.superseded_by == other_certificate
+    assert certificate_for_download(public_id=other_certificate.public_id, user=learner) is None

@@ -159,3 +159,187 @@ def test_query_count_does_not_grow(index, question, django_assert_num_queries):
     counts = {count(small, 1), count(small, 6), count(large, 1), count(large, 6)}
     assert len(counts) == 1
     assert counts.pop() <= 4
+
+
+# --- the value itself and the batch (found by `make mutation`) -----------------------------
+
+
+def _progress(**overrides):
+    from courses.progress import CourseProgress
+
+    values = {
+        "course_id": 1,
+        "enrollment_id": 1,
+        "is_completed": False,
+        "lessons_done": 0,
+        "lessons_total": 4,
+        "activities_passed": 0,
+        "activities_total": 0,
+        "completed_lesson_ids": frozenset(),
+        "activity_results": {},
+        "next_step": None,
+        "first_step": None,
+    }
+    return CourseProgress(**(values | overrides))
+
+
+def test_percent_is_floored_share_of_all_work():
+    """Lessons and required activities count alike, floored: 2 of 3 is 66%, 1 of 3 is 33%,
+    nothing to do is 0% (not a division by zero), everything is 100%."""
+    assert _progress(lessons_done=1, lessons_total=2, activities_passed=1, activities_total=1).percent == 66
+    assert _progress(lessons_done=0, lessons_total=2, activities_passed=1, activities_total=1).percent == 33
+    assert _progress(lessons_done=1, lessons_total=1, activities_passed=0, activities_total=2).percent == 33
+    assert _progress(lessons_done=0, lessons_total=0).percent == 0
+    assert _progress(lessons_done=3, lessons_total=3, activities_passed=1, activities_total=1).percent == 100
+
+
+def test_eligible_needs_every_lesson_and_every_required_activity():
+    """Eligible only with every lesson done and every required activity passed; one short on
+    either side is not eligible, and a course without lessons never is."""
+    assert _progress(
+        lessons_done=4, lessons_total=4, activities_passed=2, activities_total=2
+    ).eligible_for_completion
+    assert _progress(lessons_done=1, lessons_total=1).eligible_for_completion
+    assert not _progress(
+        lessons_done=4, lessons_total=4, activities_passed=1, activities_total=2
+    ).eligible_for_completion
+    assert not _progress(
+        lessons_done=3, lessons_total=4, activities_passed=2, activities_total=2
+    ).eligible_for_completion
+    assert not _progress(lessons_done=0, lessons_total=0).eligible_for_completion
+    assert not _progress(
+        lessons_done=0, lessons_total=0, activities_passed=1, activities_total=1
+    ).eligible_for_completion
+
+
+def test_started_and_resume_step():
+    """A learner has started with a lesson done or any activity result; "Resume" leads to the
+    next step, or to the first lesson when nothing is left."""
+    from courses.progress import LESSON, Step
+
+    first = Step(LESSON, 1, "0001", "One", "/one/")
+    second = Step(LESSON, 2, "0002", "Two", "/two/")
+    assert not _progress().started
+    assert _progress(lessons_done=1).started
+    assert _progress(activity_results={9: ("failed", None)}).started
+    assert _progress(next_step=second, first_step=first).resume_step == second
+    assert _progress(next_step=None, first_step=first).resume_step == first
+
+
+def test_activity_status_reports_each_result(learner, course, question):
+    """The status of every activity with a result, required or not, and "not_started" for the
+    others; an optional quiz's result is reported but does not count as work."""
+    module = course.get_children().first()
+    required = build_quiz(module, questions=[question], title="Required", required_for_completion=True)
+    optional = build_quiz(module, questions=[question], title="Optional", required_for_completion=False)
+    enrollment_create(learner=learner, course=course)
+    activity_result_record(learner=learner, activity=required, status=ActivityStatus.FAILED, score_percent=40)
+    activity_result_record(learner=learner, activity=optional, status=ActivityStatus.PASSED, score_percent=95)
+    progress = progress_of(learner, course)
+    assert progress.activity_status(required.pk) == "failed"
+    assert progress.activity_status(optional.pk) == "passed"
+    assert progress.activity_status(course.pk) == "not_started"
+    assert progress.activity_results[optional.pk] == ("passed", 95)
+    assert (progress.activities_passed, progress.activities_total) == (0, 1)
+    assert progress.started
+
+
+def test_batch_keeps_enrollments_and_courses_apart(index, question):
+    """Several learners in several courses in one call: each enrollment gets its own lessons,
+    results and course's work, and a final directly under a course is the final while a
+    module quiz is not."""
+    first = build_course(index, title="First", modules=1, lessons_per_module=2)
+    second = build_course(index, title="Second", modules=2, lessons_per_module=3)
+    final = build_quiz(second, questions=[question], title="Final", required_for_completion=True)
+    build_quiz(
+        second.get_children().first(), questions=[question], title="Check", required_for_completion=True
+    )
+    ann, bob = UserFactory(), UserFactory()
+    ann_first = enrollment_create(learner=ann, course=first)
+    ann_second = enrollment_create(learner=ann, course=second)
+    bob_second = enrollment_create(learner=bob, course=second)
+    lesson_complete(learner=ann, lesson=course_lessons(first)[0])
+    for lesson in course_lessons(second)[:2]:
+        lesson_complete(learner=bob, lesson=lesson)
+    activity_result_record(learner=bob, activity=final, status=ActivityStatus.PASSED, score_percent=80)
+    enrollments = list(Enrollment.objects.select_related("course").order_by("pk"))
+    progress = progress_for_enrollments(enrollments)
+    assert set(progress) == {ann_first.pk, ann_second.pk, bob_second.pk}
+    assert (progress[ann_first.pk].course_id, progress[ann_first.pk].enrollment_id) == (
+        first.pk,
+        ann_first.pk,
+    )
+    assert (progress[ann_first.pk].lessons_done, progress[ann_first.pk].lessons_total) == (1, 2)
+    assert progress[ann_first.pk].activities_total == 0
+    assert progress[ann_first.pk].completed_lesson_ids == {course_lessons(first)[0].pk}
+    assert (progress[ann_second.pk].lessons_done, progress[ann_second.pk].lessons_total) == (0, 6)
+    assert (progress[ann_second.pk].activities_passed, progress[ann_second.pk].activities_total) == (0, 2)
+    assert not progress[ann_second.pk].started
+    bob_progress = progress[bob_second.pk]
+    assert (bob_progress.lessons_done, bob_progress.activities_passed) == (2, 1)
+    assert bob_progress.completed_lesson_ids == {lesson.pk for lesson in course_lessons(second)[:2]}
+    assert dict(bob_progress.activity_results) == {final.pk: ("passed", 80)}
+    steps = {step.title: step for step in _steps(bob_progress, second)}
+    assert steps["Final"].is_final and not steps["Check"].is_final
+    assert bob_progress.next_step.page_id == course_lessons(second)[2].pk
+    assert bob_progress.first_step.page_id == course_lessons(second)[0].pk
+    assert progress_for_enrollments([]) == {}
+
+
+def _steps(progress, course):
+    from courses.progress import _course_work
+
+    work = _course_work([course])[course.pk]
+    assert work.course_id == course.pk
+    return work.steps
+
+
+def test_steps_are_in_tree_order_with_their_pages(learner, course, question):
+    """A course's steps are its lessons and required activities in tree order, each with its
+    page's id, title and URL path; the first step is the first lesson."""
+    module = course.get_children().first()
+    check = build_quiz(module, questions=[question], title="Module check", required_for_completion=True)
+    lessons = course_lessons(course)
+    steps = _steps(progress_for_course(course=course, enrollment=None), course)
+    assert [(step.kind, step.page_id) for step in steps] == [
+        ("lesson", lessons[0].pk),
+        ("lesson", lessons[1].pk),
+        ("activity", check.pk),
+        ("lesson", lessons[2].pk),
+        ("lesson", lessons[3].pk),
+    ]
+    assert (steps[0].title, steps[0].url_path, steps[0].path) == (
+        lessons[0].title,
+        lessons[0].url_path,
+        lessons[0].path,
+    )
+    assert (steps[2].title, steps[2].url_path) == ("Module check", check.specific.url_path)
+    assert steps[0].label == f"Continue with “{lessons[0].title}”"
+
+
+def test_enrolled_progress_for_course_is_the_learners(learner, course):
+    """progress_for_course with an enrollment reads that enrollment's progress; a visitor's has
+    no enrollment and is not completed."""
+    enrollment = enrollment_create(learner=learner, course=course)
+    lesson_complete(learner=learner, lesson=course_lessons(course)[0])
+    progress = progress_for_course(course=course, enrollment=enrollment)
+    assert (progress.enrollment_id, progress.lessons_done, progress.is_completed) == (enrollment.pk, 1, False)
+    visitor = progress_for_course(course=course, enrollment=None)
+    assert (visitor.enrollment_id, visitor.lessons_done, visitor.is_completed) == (None, 0, False)
+    complete_all_lessons(learner, course)
+    enrollment.refresh_from_db()
+    done = progress_for_course(course=course, enrollment=enrollment)
+    assert done.is_completed and done.next_step is None
+    assert done.resume_step.page_id == course_lessons(course)[0].pk
+
+
+def test_progress_on_an_unpublished_lesson_does_not_count(learner, course):
+    """A lesson done and later unpublished is neither done nor in the total."""
+    enrollment_create(learner=learner, course=course)
+    lessons = course_lessons(course)
+    lesson_complete(learner=learner, lesson=lessons[0])
+    lesson_complete(learner=learner, lesson=lessons[3])
+    lessons[3].unpublish()
+    progress = progress_of(learner, course)
+    assert (progress.lessons_done, progress.lessons_total) == (1, 3)
+    assert progress.completed_lesson_ids == {lessons[0].pk}

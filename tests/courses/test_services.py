@@ -151,3 +151,20 @@ def test_reflection_note_rejects_unknown_block_and_oversize(learner, course):
             author=learner, lesson=lesson, block_id=lesson.reflection_block_ids[0], text="x" * 10_001
         )
     assert not ReflectionNote.objects.exists()
+
+
+def test_evaluate_completion_says_whether_it_completed_now(learner, course, settings):
+    """False while work is left and for a course already completed; True only the time it
+    completes the enrollment."""
+    settings.COURSE_COMPLETION_HANDLERS = []
+    enrollment = services.enrollment_create(learner=learner, course=course)
+    lessons = course_lessons(course)
+    for lesson in lessons[:-1]:
+        services.lesson_complete(learner=learner, lesson=lesson)
+    assert services.enrollment_evaluate_completion(enrollment=enrollment) is False
+    assert not enrollment.is_completed
+    LessonProgress.objects.create(enrollment=enrollment, lesson=lessons[-1])
+    assert services.enrollment_evaluate_completion(enrollment=enrollment) is True
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.COMPLETED
+    assert services.enrollment_evaluate_completion(enrollment=enrollment) is False

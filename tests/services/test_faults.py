@@ -168,7 +168,9 @@ def processes():
 
 
 def client_app(redis_url: str) -> Celery:
-    app = Celery("fault-tests", broker=redis_url, backend=redis_url)
+    # Not the current app: shared tasks queued later in the session (other test modules)
+    # must keep using the project's broker, not this private Redis.
+    app = Celery("fault-tests", broker=redis_url, backend=redis_url, set_as_current=False)
     app.conf.broker_connection_retry_on_startup = True
     return app
 
