@@ -70,17 +70,17 @@ lint: setup ## ruff, Django's checks and the migration check
 	DJANGO_SETTINGS_MODULE=training_site.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 test: lint ## Lint and run the suite on SQLite (services and e2e tests deselected)
-	$(PYTEST) -m "not services and not e2e" -q
+	$(PYTEST) -m "not services and not e2e" -q --durations=10
 
 test-services: setup ## Tests marked services: PostgreSQL, Redis and a real Celery worker
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m services -q
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m services -q --durations=10
 
 tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund
 	@touch $@
 
 test-e2e: setup browser tests/e2e/node_modules/axe-core/axe.min.js ## End-to-end and accessibility (axe-core) tests in Debian's Chromium
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) -m e2e -q
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) -m e2e -q --durations=10
 
 # The rule functions under mutation testing (mutmut names: module.x_function__mutmut_N).
 MUTANTS := "courses.progress.*" \
