@@ -171,7 +171,13 @@ def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQu
         seen.add(key)
         # The cleaner drops scripts, handlers and unsafe links; a stem made only of those
         # is left empty, and a question needs text.
-        if not strip_tags(text_to_rich_text(q.stem, q.stem_format)).strip():
+        try:
+            cleaned_stem = text_to_rich_text(q.stem, q.stem_format)
+        except RecursionError:
+            # The HTML cleaner recurses per nested element: thousands of open tags exhaust it.
+            problems.append((q.line, _("The question text nests its HTML too deeply.")))
+            continue
+        if not strip_tags(cleaned_stem).strip():
             problems.append(
                 (
                     q.line,

