@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.html import escape
 from wagtail.models import Site
 
-from assessments import attempts
 from assessments.models import Question, RubricCriterion
-from assessments.services import question_bank_import_gift
+from assessments.services import attempts
+from assessments.services.gift_import import question_bank_import_gift
 from certificates import services as certificate_services
 from certificates.models import Certificate, CertificateStatus
 from courses.models import ModulePage
