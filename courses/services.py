@@ -73,6 +73,17 @@ def enrollment_create(
         return enrollment
 
 
+def _enrollment_locked(*, learner, course: CoursePage) -> Enrollment:
+    """The learner's current enrollment in the course, locked for this transaction (rows for
+    one learner and course are changed one request at a time). Raises DoesNotExist."""
+    return (
+        Enrollment.objects.select_for_update()
+        .filter(learner=learner, course=course)
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .get()
+    )
+
+
 def lesson_complete(*, learner, lesson: LessonPage) -> Enrollment:
     """Record a lesson as complete and complete the enrollment when nothing is left.
 
@@ -80,12 +91,7 @@ def lesson_complete(*, learner, lesson: LessonPage) -> Enrollment:
     """
     course = course_for_lesson(lesson)
     with transaction.atomic():
-        enrollment = (
-            Enrollment.objects.select_for_update()
-            .filter(learner=learner, course=course)
-            .exclude(status=EnrollmentStatus.WITHDRAWN)
-            .get()
-        )
+        enrollment = _enrollment_locked(learner=learner, course=course)
         progress, created = LessonProgress.objects.get_or_create(enrollment=enrollment, lesson=lesson)
         if created:
             learner_event_record(
@@ -112,12 +118,7 @@ def lesson_reopen(*, learner, lesson: LessonPage) -> Enrollment:
     """
     course = course_for_lesson(lesson)
     with transaction.atomic():
-        enrollment = (
-            Enrollment.objects.select_for_update()
-            .filter(learner=learner, course=course)
-            .exclude(status=EnrollmentStatus.WITHDRAWN)
-            .get()
-        )
+        enrollment = _enrollment_locked(learner=learner, course=course)
         if enrollment.is_completed:
             raise ValidationError(
                 _("You have completed this course, so its lessons stay complete."), code="course_completed"
@@ -160,12 +161,7 @@ def activity_result_record(
     """
     course = CoursePage.objects.ancestor_of(activity).get()
     with transaction.atomic():
-        enrollment = (
-            Enrollment.objects.select_for_update()
-            .filter(learner=learner, course=course)
-            .exclude(status=EnrollmentStatus.WITHDRAWN)
-            .get()
-        )
+        enrollment = _enrollment_locked(learner=learner, course=course)
         previous = (
             ActivityResult.objects.filter(enrollment=enrollment, activity_id=activity.pk)
             .values_list("status", flat=True)
