@@ -62,6 +62,9 @@ class LoadReport:
     kept_questions: list[str] = field(default_factory=list)
     # Questions no longer in the source, unpublished so draws stop offering them.
     retired_questions: list[str] = field(default_factory=list)
+    # Of kept_questions, those the source no longer has: a coordinator decides whether the
+    # district still wants its edited copy (the loader never unpublishes a person's work).
+    dropped_questions: set[str] = field(default_factory=set)
     # Key (page) or "<bank path> / <title>" (question) -> the source's correction note,
     # for kept items whose new source revision corrects something a coordinator should merge.
     corrections: dict[str, str] = field(default_factory=dict)
@@ -73,6 +76,8 @@ class LoadReport:
             for key in keys:
                 note = self.corrections.get(key)
                 suffix = f"  [CORRECTION to merge: {note}]" if note else ""
+                if key in self.dropped_questions:
+                    suffix += "  [no longer in the source]"
                 lines.append(f"  kept edited {kind}: {key}{suffix}")
         return lines
 
@@ -442,6 +447,9 @@ class Loader:
         )
         for question in gone:
             if self.question_edited(question):
+                label = f"{bank.path} / {question.title}"
+                self.report.kept_questions.append(label)
+                self.report.dropped_questions.add(label)
                 continue
             question.unpublish()
             self.report.retired_questions.append(f"{bank.path} / {question.title}")

@@ -125,6 +125,23 @@ def final_module_coverage(course_dir: Path) -> dict[str, int]:
     return coverage
 
 
+def final_pool(course_dir: Path) -> tuple[int, dict[str, tuple[int, int]]]:
+    """The final's pool size, and module folder -> (questions tagged for it, questions each
+    attempt draws by its ``module-<N>`` tag)."""
+    data = yaml.safe_load((course_dir / "final.yaml").read_text(encoding="utf-8"))
+    from content.curriculum import _gift_chunks
+
+    path = course_dir / "final.gift"
+    size = len(_gift_chunks(path.read_text(encoding="utf-8"), path))
+    tagged = tagged_counts(path)
+    modules = {}
+    for module_dir in sorted(p for p in course_dir.iterdir() if p.is_dir()):
+        tag = f"module-{int(module_dir.name.split('-')[0])}"
+        drawn = sum(int(d["count"]) for d in data.get("draws") or [] if d.get("tag") == tag)
+        modules[module_dir.name] = (tagged.get(tag, 0), drawn)
+    return size, modules
+
+
 def tagged_counts(path: Path) -> dict[str, int]:
     from content.curriculum import _gift_chunks
 

@@ -252,6 +252,24 @@ def test_questions_dropped_from_the_source_are_retired_on_update(mini_curriculum
     assert Question.objects.get(title="Listening first").live
 
 
+def test_an_edited_question_dropped_from_the_source_is_kept_and_listed(mini_curriculum):
+    """A question a coordinator edited stays live when the source drops it, and --update
+    lists it, saying the source no longer has it, so the coordinator can decide."""
+    from assessments.models import Question
+
+    write_quiz(mini_curriculum, draws=[{"count": 2}])
+    curriculum_load(root=mini_curriculum)
+    edited = Question.objects.get(title="Following up")
+    edited.stem = "<p>District wording</p>"
+    edited.save_revision(user=UserFactory()).publish()
+    write_quiz(mini_curriculum, gift=QUIZ_GIFT.split("// [tag:module-2]")[0], draws=[{"count": 1}])
+    report = curriculum_load(root=mini_curriculum, update=True)
+    assert report.retired_questions == []
+    assert Question.objects.get(title="Following up").live
+    (line,) = report.kept_lines()
+    assert line == "  kept edited question: test/final / Following up  [no longer in the source]"
+
+
 def test_page_links_resolve_by_key_even_to_pages_built_later(mini_curriculum):
     """``[text](page:<key>)`` becomes a Wagtail page link, also to a page created after the
     linking lesson in the same load; an unknown key aborts the load."""

@@ -6,10 +6,16 @@ suite shows it failing and turns red the moment it starts to pass without the ma
 
 import pytest
 
-from tests.content.quiz_cues import COURSES_DIR, course_cues, final_module_coverage
+from tests.content.quiz_cues import COURSES_DIR, course_cues, final_module_coverage, final_pool
 
 COURSES = sorted(p.name for p in COURSES_DIR.iterdir() if p.is_dir())
 NOT_YET_REWRITTEN: dict[str, str] = {}
+# The issue asks for final pools of about 30; a course still short of 28 is listed here.
+POOL_TOO_SMALL: dict[str, str] = {}
+MIN_FINAL_POOL = 28
+# Each module holds at least this many questions, and at least twice what an attempt draws
+# from it, so two attempts rarely meet the same questions of a module.
+MIN_MODULE_POOL = 5
 
 
 def course_param(name: str):
@@ -34,6 +40,28 @@ def test_each_final_draws_two_or_more_from_every_module(course):
     """Every module of the course is met in every attempt of its final."""
     coverage = final_module_coverage(COURSES_DIR / course)
     assert coverage and min(coverage.values()) >= 2, coverage
+
+
+@pytest.mark.parametrize(
+    "course",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=POOL_TOO_SMALL[name]))
+        if name in POOL_TOO_SMALL
+        else name
+        for name in COURSES
+    ],
+)
+def test_each_final_pool_is_large_and_every_module_feeds_its_draw(course):
+    """A final's pool holds 28+ questions; every module holds 5+ of them and at least twice
+    the number each attempt draws from it."""
+    size, modules = final_pool(COURSES_DIR / course)
+    assert size >= MIN_FINAL_POOL, size
+    short = {
+        name: (held, drawn)
+        for name, (held, drawn) in modules.items()
+        if drawn < 2 or held < max(MIN_MODULE_POOL, 2 * drawn)
+    }
+    assert short == {}, modules
 
 
 def test_cue_measures_catch_a_cued_quiz(tmp_path):
