@@ -16,6 +16,7 @@ from assessments import admin_views
 from assessments.admin_chooser import QuestionChooserViewSet
 from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionBank, QuizAccommodation
+from courses.admin_viewsets import COHORT_VIEWSETS
 
 
 class QuestionBankViewSet(SnippetViewSet):
@@ -114,7 +115,14 @@ class TrainingGroup(SnippetViewSetGroup):
     menu_label = _("Training")
     menu_icon = "tasks"
     menu_order = 250
-    items = (QuestionViewSet, QuestionBankViewSet, GiftViewSet, GradingViewSet, AccommodationViewSet)
+    items = (
+        QuestionViewSet,
+        QuestionBankViewSet,
+        GiftViewSet,
+        GradingViewSet,
+        AccommodationViewSet,
+        *COHORT_VIEWSETS,
+    )
 
 
 register_snippet(TrainingGroup)

@@ -7,10 +7,13 @@ of queries does not grow with the number of lessons or enrollments.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from taggit.models import Tag
 
 from courses.models import (
+    Cohort,
+    CohortCoordinator,
+    CohortMembership,
     CoursePage,
     Enrollment,
     LearnerEvent,
@@ -240,3 +243,50 @@ def course_catalogue(*, index_page, tag: str, user) -> dict:
         "active_tag": tag,
         "enrollment_statuses": statuses,
     }
+
+
+def cohort_scope_ids(*, user) -> frozenset[int] | None:
+    """The cohorts whose learners ``user`` is responsible for: the cohorts they coordinate
+    and every cohort below those, never above or beside. None means every cohort (site
+    administrators). Two queries whatever the depth: the tree is small enough to walk in
+    Python, and a recursive query would differ between SQLite and PostgreSQL for nothing."""
+    if not user.is_authenticated:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    roots = set(CohortCoordinator.objects.filter(coordinator=user).values_list("cohort_id", flat=True))
+    if not roots:
+        return frozenset()
+    children: dict[int, list[int]] = {}
+    for pk, parent_id in Cohort.objects.filter(parent__isnull=False).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    scope, stack = set(), list(roots)
+    while stack:
+        pk = stack.pop()
+        if pk not in scope:  # a cycle written around the service cannot loop forever
+            scope.add(pk)
+            stack.extend(children.get(pk, ()))
+    return frozenset(scope)
+
+
+def cohort_visible_to(*, user) -> QuerySet[Cohort]:
+    """The cohorts ``user`` may see and manage in the admin: those in their scope."""
+    scope = cohort_scope_ids(user=user)
+    return Cohort.objects.all() if scope is None else Cohort.objects.filter(pk__in=scope)
+
+
+def learner_ids_in_scope(*, user) -> QuerySet | None:
+    """The ids of the learners ``user`` coordinates, as a subquery for ``learner__in``; None
+    means every learner (site administrators). Every access selector that lets a coordinator
+    see another person's records narrows with this."""
+    scope = cohort_scope_ids(user=user)
+    if scope is None:
+        return None
+    return CohortMembership.objects.filter(cohort_id__in=scope).values("learner_id")
+
+
+def learner_records_scope_filter(*, user, field: str = "learner") -> Q | None:
+    """A Q keeping the records of learners in ``user``'s scope (``field`` names the learner);
+    None when nothing needs filtering (site administrators)."""
+    ids = learner_ids_in_scope(user=user)
+    return None if ids is None else Q(**{f"{field}__in": ids})
