@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from assessments.models import Attempt, AttemptState, GradingMethod, Question, QuizPage
+from assessments.models import Attempt, AttemptState, GradingMethod, Question, QuizAccommodation, QuizPage
 from courses.models import CoursePage
 from courses.selectors import enrollment_current, learner_records_scope_filter
 
@@ -130,3 +130,12 @@ def attempts_needing_grading(*, user):
         )
         .order_by("submitted_at")
     )
+
+
+def accommodation_visible_to(*, user):
+    """The extra-time grants ``user`` may see and change in the admin: those of the learners
+    in their cohorts and the cohorts below them (every one for site administrators)."""
+    if not user.is_authenticated or not user.has_perm("assessments.view_quizaccommodation"):
+        return QuizAccommodation.objects.none()
+    scope = learner_records_scope_filter(user=user)
+    return QuizAccommodation.objects.all() if scope is None else QuizAccommodation.objects.filter(scope)

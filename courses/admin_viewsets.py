@@ -51,7 +51,10 @@ class ScopedObjectMixin:
     """Objects outside the user's cohorts are a 404, as if they did not exist."""
 
     def get_object(self, queryset=None):
-        return get_object_or_404(self.scoped_queryset(), pk=unquote(str(self.pk)))
+        # Replaces the generic lookup by model; ``live_object`` is what Wagtail's optional
+        # features mixin would have set on the way.
+        self.live_object = get_object_or_404(self.scoped_queryset(), pk=unquote(str(self.kwargs["pk"])))
+        return self.live_object
 
 
 # Cohorts ---------------------------------------------------------------------------------
@@ -257,6 +260,8 @@ class MembershipViewSet(ModelViewSet):
     menu_label = gettext_lazy("Cohort members")
     url_prefix = "cohort-members"
     url_namespace = "cohort_members"
+    copy_view_enabled = False
+    inspect_view_enabled = False
 
     def get_form_class(self, for_update=False):
         return MembershipForm
@@ -351,6 +356,8 @@ class AssignmentViewSet(ModelViewSet):
     menu_label = gettext_lazy("Course assignments")
     url_prefix = "cohort-courses"
     url_namespace = "cohort_courses"
+    copy_view_enabled = False
+    inspect_view_enabled = False
 
     def get_form_class(self, for_update=False):
         return AssignmentForm
