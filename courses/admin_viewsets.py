@@ -242,6 +242,13 @@ class MembershipIndexView(ScopedIndexView):
 
 
 class MembershipCreateView(generic.CreateView):
+    # A membership has no edit screen: the success message links to nothing.
+    def get_edit_url(self):
+        return None
+
+    def get_success_buttons(self):
+        return []
+
     def save_instance(self):
         return services.cohort_member_add(cohort=self.form.cleaned_data["cohort"], learner=self.form.learner)
 
