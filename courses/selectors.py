@@ -4,15 +4,18 @@ Every function here has a query budget in tests/courses/test_query_counts.py: th
 of queries does not grow with the number of lessons or enrollments.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 from taggit.models import Tag
 
 from courses.models import (
     Cohort,
     CohortCoordinator,
+    CohortCourse,
     CohortMembership,
     CoursePage,
     Enrollment,
@@ -129,7 +132,11 @@ def course_outline_for_learner(*, course: CoursePage, user) -> dict:
     missing = []
     if prerequisites and user.is_authenticated and enrollment is None:
         missing = course_missing_prerequisites(learner=user, course=course)
+    due = None
+    if enrollment is not None and not enrollment.is_completed:
+        due = course_due_dates(learner=user, course_ids=[course.pk]).get(course.pk)
     return {
+        "due": due,
         "modules": modules,
         "course_activities": final_activities,
         "enrollment": enrollment,
@@ -192,10 +199,37 @@ def lesson_context_for_learner(*, lesson: LessonPage, user, enrollment: Enrollme
     }
 
 
+@dataclass(frozen=True)
+class DueDate:
+    """When a cohort wants a course finished by; overdue from the day after."""
+
+    due_on: datetime.date
+    overdue: bool
+
+
+def course_due_dates(*, learner, course_ids) -> dict[int, DueDate]:
+    """The due date of each course assigned to one of the learner's cohorts (the earliest, when
+    several cohorts assign it): one query."""
+    if not learner.is_authenticated or not course_ids:
+        return {}
+    rows = (
+        CohortCourse.objects.filter(
+            course_id__in=course_ids, due_on__isnull=False, cohort__memberships__learner=learner
+        )
+        .values("course_id")
+        .annotate(due_on=Min("due_on"))
+        .values_list("course_id", "due_on")
+    )
+    today = timezone.localdate()
+    return {course_id: DueDate(due_on=due_on, overdue=due_on < today) for course_id, due_on in rows}
+
+
 @dataclass
 class DashboardEntry:
     enrollment: Enrollment
     progress: CourseProgress
+    #: Set while the course is not completed and a cohort of the learner's gave it a due date.
+    due: DueDate | None = None
 
     @property
     def progress_id(self) -> str:
@@ -211,7 +245,12 @@ def enrollment_dashboard(*, learner) -> list[DashboardEntry]:
         .order_by("status", "-created_at")
     )
     progress = progress_for_enrollments(enrollments)
-    return [DashboardEntry(enrollment=e, progress=progress[e.pk]) for e in enrollments]
+    due = course_due_dates(
+        learner=learner, course_ids=[e.course_id for e in enrollments if not e.is_completed]
+    )
+    return [
+        DashboardEntry(enrollment=e, progress=progress[e.pk], due=due.get(e.course_id)) for e in enrollments
+    ]
 
 
 def learner_events_recent(*, learner, limit: int = 10) -> list[LearnerEvent]:

@@ -251,3 +251,30 @@ def test_members_screen_adds_by_email_and_removes_without_touching_progress(coho
     assert client.post(reverse("cohort_members:delete", args=[membership.pk])).status_code == 302
     assert not CohortMembership.objects.filter(pk=membership.pk).exists()
     assert Enrollment.objects.filter(learner=newcomer, course=course).exists()
+
+
+def test_due_dates_show_on_my_learning_and_the_course_page_and_overdue_is_marked(
+    course, learner_client, learner, index, django_capture_on_commit_callbacks
+):
+    """The earliest due date among the learner's cohorts; overdue from the day after; none
+    once the course is completed or for a cohort the learner is not in."""
+    from tests.factories import build_course
+
+    late = build_course(index, title="Late course")
+    mine, theirs = Cohort.objects.create(name="Mine"), Cohort.objects.create(name="Theirs")
+    cohort_member_add(cohort=mine, learner=learner)
+    today = datetime.date.today()
+    with django_capture_on_commit_callbacks(execute=True):
+        cohort_course_assign(cohort=mine, course=course, due_on=today)
+        cohort_course_assign(cohort=theirs, course=course, due_on=today - datetime.timedelta(days=30))
+        cohort_course_assign(cohort=mine, course=late, due_on=today - datetime.timedelta(days=1))
+    dashboard = learner_client.get(reverse("dashboard")).content.decode()
+    assert dashboard.count('class="due-date"') == 1  # due today: not yet overdue
+    assert dashboard.count('class="due-date overdue"') == 1
+    page = learner_client.get(late.url).content.decode()
+    assert 'class="due-date overdue"' in page
+    assert 'class="due-date' in learner_client.get(course.url).content.decode()
+    Enrollment.objects.filter(learner=learner, course=late).update(
+        status="completed", completed_at=datetime.datetime.now(datetime.UTC)
+    )
+    assert "overdue" not in learner_client.get(reverse("dashboard")).content.decode()
