@@ -20,6 +20,7 @@ from assessments.services.gift_import import (
     question_bank_import_gift,
     question_bank_import_gift_preview,
 )
+from courses.admin_viewsets import no_cohort_notice
 
 
 def _require(request, codename: str):
@@ -96,6 +97,7 @@ def gift_export(request):
 def grading_index(request):
     """Attempts with open responses waiting for a coordinator."""
     _require(request, "grade_attempt")
+    no_cohort_notice(request)
     return TemplateResponse(
         request,
         "assessments/admin/grading_index.html",

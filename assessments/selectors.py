@@ -5,9 +5,9 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from assessments.models import Attempt, AttemptState, GradingMethod, Question, QuizPage
+from assessments.models import Attempt, AttemptState, GradingMethod, Question, QuizAccommodation, QuizPage
 from courses.models import CoursePage
-from courses.selectors import enrollment_current
+from courses.selectors import enrollment_current, learner_records_scope_filter
 
 
 def quiz_course(quiz: QuizPage) -> CoursePage:
@@ -101,8 +101,8 @@ def attempt_visible_to(*, user, as_grader: bool = False):
 
     As a learner (the quiz pages), a user sees their own attempts only, whoever they are. As
     a grader (the admin grading screens), a user needs the grade_attempt permission and then
-    sees every learner's attempts: coordinators' reach today. Narrowing graders to a cohort
-    belongs here and nowhere else.
+    sees the attempts of the learners in their cohorts and the cohorts below them; site
+    administrators see every attempt.
     """
     if not user.is_authenticated:
         return Attempt.objects.none()
@@ -110,7 +110,8 @@ def attempt_visible_to(*, user, as_grader: bool = False):
         return Attempt.objects.filter(learner=user)
     if not user.has_perm(GRADE_PERMISSION):
         return Attempt.objects.none()
-    return Attempt.objects.all()
+    scope = learner_records_scope_filter(user=user)
+    return Attempt.objects.all() if scope is None else Attempt.objects.filter(scope)
 
 
 def attempt_for_learner(*, learner, attempt_id: int) -> Attempt:
@@ -129,3 +130,12 @@ def attempts_needing_grading(*, user):
         )
         .order_by("submitted_at")
     )
+
+
+def accommodation_visible_to(*, user):
+    """The extra-time grants ``user`` may see and change in the admin: those of the learners
+    in their cohorts and the cohorts below them (every one for site administrators)."""
+    if not user.is_authenticated or not user.has_perm("assessments.view_quizaccommodation"):
+        return QuizAccommodation.objects.none()
+    scope = learner_records_scope_filter(user=user)
+    return QuizAccommodation.objects.all() if scope is None else QuizAccommodation.objects.filter(scope)

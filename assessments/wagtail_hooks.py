@@ -1,4 +1,6 @@
 import django_filters
+from django.contrib.admin.utils import unquote
+from django.shortcuts import get_object_or_404
 from django.templatetags.static import static
 from django.urls import path
 from django.utils.html import format_html
@@ -10,12 +12,15 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from assessments import admin_views
 from assessments.admin_chooser import QuestionChooserViewSet
 from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionBank, QuizAccommodation
+from assessments.selectors import accommodation_visible_to
+from courses.admin_viewsets import COHORT_VIEWSETS, no_cohort_notice
 
 
 class QuestionBankViewSet(SnippetViewSet):
@@ -102,19 +107,78 @@ class GradingViewSet(ViewSet):
         )
 
 
+class AccommodationScopeMixin:
+    """Extra time is a learner record: another cohort's is a 404, as if it did not exist."""
+
+    def scoped_queryset(self):
+        return accommodation_visible_to(user=self.request.user)
+
+    def get_object(self, queryset=None):
+        # Replaces the generic lookup by model; ``live_object`` is what Wagtail's optional
+        # features mixin would have set on the way.
+        self.live_object = get_object_or_404(self.scoped_queryset(), pk=unquote(str(self.kwargs["pk"])))
+        return self.live_object
+
+    def get_base_object_queryset(self):
+        return self.scoped_queryset()
+
+
+class AccommodationIndexView(snippet_views.IndexView):
+    def get_base_queryset(self):
+        return accommodation_visible_to(user=self.request.user).select_related("learner", "quiz")
+
+    def get(self, request, *args, **kwargs):
+        if not self.results_only:
+            no_cohort_notice(request)
+        return super().get(request, *args, **kwargs)
+
+
+class AccommodationEditView(AccommodationScopeMixin, snippet_views.EditView):
+    pass
+
+
+class AccommodationDeleteView(AccommodationScopeMixin, snippet_views.DeleteView):
+    pass
+
+
+class AccommodationUsageView(AccommodationScopeMixin, snippet_views.UsageView):
+    pass
+
+
+class AccommodationHistoryView(AccommodationScopeMixin, snippet_views.HistoryView):
+    pass
+
+
 class AccommodationViewSet(SnippetViewSet):
     model = QuizAccommodation
     icon = "time"
     menu_label = _("Extra time")
     list_display = ["learner", "quiz", "extra_minutes", "note"]
     search_fields = ["note"]
+    index_view_class = AccommodationIndexView
+    edit_view_class = AccommodationEditView
+    delete_view_class = AccommodationDeleteView
+    usage_view_class = AccommodationUsageView
+    history_view_class = AccommodationHistoryView
+    copy_view_enabled = False
+
+    def register_chooser_viewset(self):
+        # Nothing chooses an accommodation, and the chooser's views know no cohort scope.
+        pass
 
 
 class TrainingGroup(SnippetViewSetGroup):
     menu_label = _("Training")
     menu_icon = "tasks"
     menu_order = 250
-    items = (QuestionViewSet, QuestionBankViewSet, GiftViewSet, GradingViewSet, AccommodationViewSet)
+    items = (
+        QuestionViewSet,
+        QuestionBankViewSet,
+        GiftViewSet,
+        GradingViewSet,
+        AccommodationViewSet,
+        *COHORT_VIEWSETS,
+    )
 
 
 register_snippet(TrainingGroup)

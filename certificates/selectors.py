@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from certificates.models import CODE_ALPHABET, CODE_PREFIX, Certificate, CertificateStatus
+from courses.selectors import learner_records_scope_filter
 from training_site.accounts.roles import is_coordinator
 
 # What people type for the code: any case, spaces or dashes, the prefix or not, and the
@@ -36,13 +37,17 @@ def certificate_list_for_dashboard(*, learner, enrollments: Iterable) -> list[Ce
 
 
 def certificate_visible_to(*, user) -> QuerySet[Certificate]:
-    """The certificates ``user`` may see in full (download, admin): their own, or all of them
-    for coordinators and administrators. Every view and admin screen asks this; cohort scope
-    narrows it for coordinators. The public verification page shows less, to anyone."""
+    """The certificates ``user`` may see in full (download, admin): their own, and for
+    coordinators those of the learners in their cohorts and the cohorts below them; every
+    certificate for site administrators. Every view and admin screen asks this. The public
+    verification page shows less, to anyone."""
     if not user.is_authenticated:
         return Certificate.objects.none()
     if is_coordinator(user):
-        return Certificate.objects.all()
+        scope = learner_records_scope_filter(user=user)
+        if scope is None:
+            return Certificate.objects.all()
+        return Certificate.objects.filter(scope | Q(learner=user))
     return Certificate.objects.filter(learner=user)
 
 

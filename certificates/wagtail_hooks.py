@@ -18,7 +18,7 @@ from wagtail.admin import messages
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import HistoryView, IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -28,6 +28,7 @@ from certificates import services
 from certificates.forms import AwardForm, RevokeForm
 from certificates.models import Certificate, CertificateStatus
 from certificates.selectors import certificate_visible_to
+from courses.admin_viewsets import no_cohort_notice
 
 REISSUABLE = {CertificateStatus.ISSUED, CertificateStatus.FAILED}
 
@@ -51,6 +52,11 @@ class CertificateActionsMixin:
 
 
 class CertificateIndexView(CertificateActionsMixin, IndexView):
+    def get(self, request, *args, **kwargs):
+        if not self.results_only:
+            no_cohort_notice(request)
+        return super().get(request, *args, **kwargs)
+
     def get_base_queryset(self):
         return certificate_visible_to(user=self.request.user).select_related("learner")
 
@@ -98,6 +104,11 @@ class CertificateInspectView(CertificateActionsMixin, InspectView):
     def get_field_display_value(self, field_name, field):
         value = super().get_field_display_value(field_name, field)
         return "—" if value in (None, "") else value
+
+
+class CertificateHistoryView(HistoryView):
+    def get_base_object_queryset(self):
+        return certificate_visible_to(user=self.request.user)
 
 
 class CertificateFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
@@ -215,6 +226,7 @@ class CertificateViewSet(ModelViewSet):
     url_namespace = "certificate_admin"
     index_view_class = CertificateIndexView
     inspect_view_class = CertificateInspectView
+    history_view_class = CertificateHistoryView
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = [

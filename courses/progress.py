@@ -77,6 +77,8 @@ class CourseProgress:
     #: The first lesson not done or required activity not passed, in tree order.
     next_step: Step | None
     first_step: Step | None
+    #: The required activity directly under the course (the final assessment), if any.
+    final_activity_id: int | None = None
 
     @property
     def percent(self) -> int:
@@ -106,6 +108,12 @@ class CourseProgress:
         """Where "Start"/"Resume" leads: the next step, or the first lesson of a course with
         nothing left (to review it)."""
         return self.next_step or self.first_step
+
+    @property
+    def final_score(self) -> Decimal | None:
+        """The learner's current score on the final assessment (None before a graded result)."""
+        result = self.activity_results.get(self.final_activity_id) if self.final_activity_id else None
+        return result[1] if result else None
 
     def activity_status(self, activity_id: int) -> str:
         result = self.activity_results.get(activity_id)
@@ -188,6 +196,7 @@ def _progress(
         activity_results=MappingProxyType(dict(results)),
         next_step=next((step for step in work.steps if not is_done(step)), None),
         first_step=lessons[0] if lessons else None,
+        final_activity_id=next((step.page_id for step in work.steps if step.is_final), None),
     )
 
 

@@ -4,13 +4,19 @@ Every function here has a query budget in tests/courses/test_query_counts.py: th
 of queries does not grow with the number of lessons or enrollments.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 from taggit.models import Tag
 
 from courses.models import (
+    Cohort,
+    CohortCoordinator,
+    CohortCourse,
+    CohortMembership,
     CoursePage,
     Enrollment,
     LearnerEvent,
@@ -126,7 +132,11 @@ def course_outline_for_learner(*, course: CoursePage, user) -> dict:
     missing = []
     if prerequisites and user.is_authenticated and enrollment is None:
         missing = course_missing_prerequisites(learner=user, course=course)
+    due = None
+    if enrollment is not None and not enrollment.is_completed:
+        due = course_due_dates(learner=user, course_ids=[course.pk]).get(course.pk)
     return {
+        "due": due,
         "modules": modules,
         "course_activities": final_activities,
         "enrollment": enrollment,
@@ -189,10 +199,37 @@ def lesson_context_for_learner(*, lesson: LessonPage, user, enrollment: Enrollme
     }
 
 
+@dataclass(frozen=True)
+class DueDate:
+    """When a cohort wants a course finished by; overdue from the day after."""
+
+    due_on: datetime.date
+    overdue: bool
+
+
+def course_due_dates(*, learner, course_ids) -> dict[int, DueDate]:
+    """The due date of each course assigned to one of the learner's cohorts (the earliest, when
+    several cohorts assign it): one query."""
+    if not learner.is_authenticated or not course_ids:
+        return {}
+    rows = (
+        CohortCourse.objects.filter(
+            course_id__in=course_ids, due_on__isnull=False, cohort__memberships__learner=learner
+        )
+        .values("course_id")
+        .annotate(due_on=Min("due_on"))
+        .values_list("course_id", "due_on")
+    )
+    today = timezone.localdate()
+    return {course_id: DueDate(due_on=due_on, overdue=due_on < today) for course_id, due_on in rows}
+
+
 @dataclass
 class DashboardEntry:
     enrollment: Enrollment
     progress: CourseProgress
+    #: Set while the course is not completed and a cohort of the learner's gave it a due date.
+    due: DueDate | None = None
 
     @property
     def progress_id(self) -> str:
@@ -208,7 +245,12 @@ def enrollment_dashboard(*, learner) -> list[DashboardEntry]:
         .order_by("status", "-created_at")
     )
     progress = progress_for_enrollments(enrollments)
-    return [DashboardEntry(enrollment=e, progress=progress[e.pk]) for e in enrollments]
+    due = course_due_dates(
+        learner=learner, course_ids=[e.course_id for e in enrollments if not e.is_completed]
+    )
+    return [
+        DashboardEntry(enrollment=e, progress=progress[e.pk], due=due.get(e.course_id)) for e in enrollments
+    ]
 
 
 def learner_events_recent(*, learner, limit: int = 10) -> list[LearnerEvent]:
@@ -240,3 +282,50 @@ def course_catalogue(*, index_page, tag: str, user) -> dict:
         "active_tag": tag,
         "enrollment_statuses": statuses,
     }
+
+
+def cohort_scope_ids(*, user) -> frozenset[int] | None:
+    """The cohorts whose learners ``user`` is responsible for: the cohorts they coordinate
+    and every cohort below those, never above or beside. None means every cohort (site
+    administrators). Two queries whatever the depth: the tree is small enough to walk in
+    Python, and a recursive query would differ between SQLite and PostgreSQL for nothing."""
+    if not user.is_authenticated:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    roots = set(CohortCoordinator.objects.filter(coordinator=user).values_list("cohort_id", flat=True))
+    if not roots:
+        return frozenset()
+    children: dict[int, list[int]] = {}
+    for pk, parent_id in Cohort.objects.filter(parent__isnull=False).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    scope, stack = set(), list(roots)
+    while stack:
+        pk = stack.pop()
+        if pk not in scope:  # a cycle written around the service cannot loop forever
+            scope.add(pk)
+            stack.extend(children.get(pk, ()))
+    return frozenset(scope)
+
+
+def cohort_visible_to(*, user) -> QuerySet[Cohort]:
+    """The cohorts ``user`` may see and manage in the admin: those in their scope."""
+    scope = cohort_scope_ids(user=user)
+    return Cohort.objects.all() if scope is None else Cohort.objects.filter(pk__in=scope)
+
+
+def learner_ids_in_scope(*, user) -> QuerySet | None:
+    """The ids of the learners ``user`` coordinates, as a subquery for ``learner__in``; None
+    means every learner (site administrators). Every access selector that lets a coordinator
+    see another person's records narrows with this."""
+    scope = cohort_scope_ids(user=user)
+    if scope is None:
+        return None
+    return CohortMembership.objects.filter(cohort_id__in=scope).values("learner_id")
+
+
+def learner_records_scope_filter(*, user, field: str = "learner") -> Q | None:
+    """A Q keeping the records of learners in ``user``'s scope (``field`` names the learner);
+    None when nothing needs filtering (site administrators)."""
+    ids = learner_ids_in_scope(user=user)
+    return None if ids is None else Q(**{f"{field}__in": ids})

@@ -15,6 +15,10 @@ from django.utils.translation import gettext as _
 from courses.events import learner_event_record
 from courses.models import (
     ActivityResult,
+    Cohort,
+    CohortCoordinator,
+    CohortCourse,
+    CohortMembership,
     CoursePage,
     Enrollment,
     LearnerEventKind,
@@ -64,6 +68,8 @@ def enrollment_create(
                 course=course,
                 payload={"course_title": course.title, "source": source},
             )
+            if source == EnrollmentSource.SELF:
+                cohort_open_enrollment_join(learner=learner)
             return enrollment
     except IntegrityError:
         # Another request enrolled the learner first; the partial unique constraint held.
@@ -238,3 +244,130 @@ def reflection_note_save(*, author, lesson: LessonPage, block_id: str, text: str
         author=author, lesson=lesson, block_id=block_id, defaults={"text": text}
     )
     return note
+
+
+# Cohorts -------------------------------------------------------------------------------
+
+OPEN_ENROLLMENT_NAME = "Open enrollment"
+
+
+def cohort_open_enrollment_get() -> Cohort:
+    """The cohort learners who sign up on their own join (made by a data migration; made
+    again here if an administrator managed to remove it)."""
+    cohort = Cohort.objects.filter(is_open_enrollment=True).first()
+    if cohort is not None:
+        return cohort
+    try:
+        with transaction.atomic():
+            return Cohort.objects.create(
+                name=OPEN_ENROLLMENT_NAME,
+                description=_("Learners who signed up on their own."),
+                is_open_enrollment=True,
+            )
+    except IntegrityError:
+        return Cohort.objects.get(is_open_enrollment=True)
+
+
+def cohort_open_enrollment_join(*, learner) -> CohortMembership | None:
+    """Put a learner who belongs to no cohort into Open enrollment, so a coordinator is
+    responsible for grading their essays. Named in ACCOUNT_SIGNUP_HANDLERS (called on
+    sign-up) and called when a learner enrolls themselves. Does nothing for a learner who
+    already belongs to a cohort."""
+    if CohortMembership.objects.filter(learner=learner).exists():
+        return None
+    return cohort_member_add(cohort=cohort_open_enrollment_get(), learner=learner)
+
+
+def cohort_parent_problem(*, cohort: Cohort, parent: Cohort | None) -> str | None:
+    """Why ``parent`` cannot hold ``cohort`` (itself or one of the cohorts below it), or None."""
+    if parent is None or cohort.pk is None:
+        return None
+    seen, current = set(), parent
+    while current is not None and current.pk not in seen:
+        if current.pk == cohort.pk:
+            return _("A cohort cannot be part of itself or of a cohort below it.")
+        seen.add(current.pk)
+        current = current.parent
+    return None
+
+
+def cohort_member_add(*, cohort: Cohort, learner) -> CohortMembership:
+    """Add a learner to a cohort (or return their membership) and enroll them in the
+    cohort's assigned courses. Safe to repeat."""
+    with transaction.atomic():
+        membership, _created = CohortMembership.objects.get_or_create(cohort=cohort, learner=learner)
+    for assignment in CohortCourse.objects.filter(cohort=cohort).select_related("course"):
+        cohort_course_enroll_learner(assignment=assignment, learner=learner)
+    return membership
+
+
+def cohort_member_remove(*, cohort: Cohort, learner) -> bool:
+    """Take a learner out of a cohort. Only the membership goes: their enrollments, progress,
+    attempts and certificates stay theirs. Returns whether they were a member."""
+    deleted, _rows = CohortMembership.objects.filter(cohort=cohort, learner=learner).delete()
+    return bool(deleted)
+
+
+def cohort_course_enroll_learner(*, assignment: CohortCourse, learner) -> Enrollment | None:
+    """Enroll one member in an assigned course (or keep their current enrollment). A course
+    the coordinator assigns skips the prerequisite check: they chose it for the cohort. An
+    unpublished course enrolls no one until it is live."""
+    if not assignment.course.live:
+        return None
+    return enrollment_create(
+        learner=learner,
+        course=assignment.course,
+        source=EnrollmentSource.COORDINATOR,
+        check_prerequisites=False,
+    )
+
+
+def cohort_course_assign(*, cohort: Cohort, course: CoursePage, due_on=None) -> CohortCourse:
+    """Assign a course to a cohort (or change its due date) and enroll every member after
+    commit, in a task: a cohort may have thousands of members."""
+    from courses.tasks import cohort_course_enroll_members as cohort_course_enroll_members_task
+
+    assignment, created = CohortCourse.objects.update_or_create(
+        cohort=cohort, course=course, defaults={"due_on": due_on}
+    )
+    cohort_course_enroll_members_task.delay_on_commit(assignment.pk)
+    return assignment
+
+
+def cohort_course_enroll_members(*, assignment_id: int) -> int:
+    """Enroll every member of the assignment's cohort in its course; returns how many were
+    newly enrolled. Idempotent: members already enrolled keep their enrollment."""
+    assignment = CohortCourse.objects.select_related("course").filter(pk=assignment_id).first()
+    if assignment is None:
+        return 0
+    enrolled = set(
+        Enrollment.objects.filter(course=assignment.course)
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .values_list("learner_id", flat=True)
+    )
+    learners = (
+        assignment.cohort.memberships.exclude(learner_id__in=enrolled)
+        .select_related("learner")
+        .order_by("pk")
+    )
+    count = 0
+    for membership in learners:
+        if cohort_course_enroll_learner(assignment=assignment, learner=membership.learner) is not None:
+            count += 1
+    return count
+
+
+def cohort_open_enrollment_join_on_signup(*, user) -> None:
+    """ACCOUNT_SIGNUP_HANDLERS entry: a person who signed up on their own joins Open enrollment."""
+    cohort_open_enrollment_join(learner=user)
+
+
+def cohort_coordinators_set(*, cohort: Cohort, coordinators, keep_others: bool = False) -> None:
+    """Make ``coordinators`` the cohort's coordinators (or add them, with ``keep_others``)."""
+    wanted = {user.pk for user in coordinators}
+    with transaction.atomic():
+        if not keep_others:
+            CohortCoordinator.objects.filter(cohort=cohort).exclude(coordinator_id__in=wanted).delete()
+        CohortCoordinator.objects.bulk_create(
+            [CohortCoordinator(cohort=cohort, coordinator_id=pk) for pk in wanted], ignore_conflicts=True
+        )

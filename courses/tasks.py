@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from courses import events
+from courses import events, services
 
 
 @shared_task(
@@ -17,3 +17,8 @@ def learner_event_deliver(self, event_id: int) -> int:
 @shared_task(name="courses.tasks.learner_events_sweep", acks_late=True)
 def learner_events_sweep() -> int:
     return events.learner_events_sweep()
+
+
+@shared_task(name="courses.tasks.cohort_course_enroll_members", acks_late=True, reject_on_worker_lost=True)
+def cohort_course_enroll_members(assignment_id: int) -> int:
+    return services.cohort_course_enroll_members(assignment_id=assignment_id)

@@ -129,3 +129,18 @@ def build_quiz(parent, *, questions=(), draw=None, title: str = "Check your unde
     quiz.slots = slots
     parent.add_child(instance=quiz)
     return quiz
+
+
+def make_coordinator(*, cohorts=None, **fields) -> User:
+    """A member of the Training coordinators group who coordinates ``cohorts`` (by default
+    Open enrollment, where learners who enroll themselves land)."""
+    from django.contrib.auth.models import Group
+
+    from courses.services import cohort_coordinators_set, cohort_open_enrollment_get
+    from training_site.accounts.roles import COORDINATORS_GROUP
+
+    user = UserFactory(**fields)
+    user.groups.add(Group.objects.get(name=COORDINATORS_GROUP))
+    for cohort in cohorts if cohorts is not None else [cohort_open_enrollment_get()]:
+        cohort_coordinators_set(cohort=cohort, coordinators=[user], keep_others=True)
+    return user

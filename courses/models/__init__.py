@@ -1,3 +1,4 @@
+from .cohorts import Cohort, CohortCoordinator, CohortCourse, CohortMembership
 from .events import DeliveryState, LearnerEvent, LearnerEventDelivery, LearnerEventKind
 from .pages import (
     CourseActivity,
@@ -14,6 +15,10 @@ from .records import ActivityResult, Enrollment, LessonProgress, ReflectionNote
 
 __all__ = [
     "ActivityResult",
+    "Cohort",
+    "CohortCoordinator",
+    "CohortCourse",
+    "CohortMembership",
     "CourseActivity",
     "course_activity_models",
     "CourseIndexPage",

@@ -8,7 +8,8 @@ from django.urls import reverse
 from assessments.models import Attempt
 from assessments.selectors import attempt_visible_to
 from assessments.services import attempts as services
-from tests.factories import UserFactory
+from courses.services import cohort_coordinators_set, cohort_open_enrollment_get
+from tests.factories import UserFactory, make_coordinator
 
 pytestmark = pytest.mark.django_db
 COORDINATORS = "Training coordinators"
@@ -29,20 +30,27 @@ def test_learner_sees_only_own_attempts(attempt, learner):
     assert list(attempt_visible_to(user=coordinator)) == []
 
 
-def test_graders_need_grade_attempt_and_coordinators_keep_their_reach(attempt):
-    coordinator = UserFactory()
-    coordinator.groups.add(Group.objects.get(name=COORDINATORS))
+def test_graders_need_grade_attempt_and_coordinators_see_their_cohorts(attempt):
+    """The learner enrolled themselves, so they are in Open enrollment: its coordinator grades
+    them, a coordinator of no cohort sees nothing, an administrator sees everything."""
+    coordinator = make_coordinator()
+    idle = make_coordinator(cohorts=[])
+    admin = UserFactory(is_superuser=True)
     editor = UserFactory()
     editor.user_permissions.add(Permission.objects.get(codename="change_question"))
     assert coordinator.has_perm("assessments.grade_attempt")
     assert list(attempt_visible_to(user=coordinator, as_grader=True)) == [attempt]
+    assert list(attempt_visible_to(user=idle, as_grader=True)) == []
+    assert list(attempt_visible_to(user=admin, as_grader=True)) == [attempt]
     assert list(attempt_visible_to(user=editor, as_grader=True)) == []
 
 
 def test_grading_screens_are_gated_by_grade_attempt_not_change_question(attempt):
     """An editor who may change questions but not grade is turned away (Wagtail redirects a
-    PermissionDenied to the dashboard); with grade_attempt the pages open."""
+    PermissionDenied to the dashboard); with grade_attempt the pages open. (The editor
+    coordinates the learner's cohort throughout: the cohort alone grants nothing.)"""
     editor = UserFactory()
+    cohort_coordinators_set(cohort=cohort_open_enrollment_get(), coordinators=[editor])
     for codename in ("access_admin", "change_question"):
         editor.user_permissions.add(Permission.objects.get(codename=codename))
     client = Client(raise_request_exception=False)

@@ -1,15 +1,13 @@
 """Coordinators manage questions in the Wagtail admin: validation, preview, GIFT views."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from assessments.models import Question, QuestionBank
 from assessments.services.gift_import import question_bank_import_gift
-from tests.factories import UserFactory
-from training_site.accounts.roles import COORDINATORS_GROUP
+from tests.factories import UserFactory, make_coordinator
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +18,7 @@ GIFT = (
 
 @pytest.fixture
 def coordinator_client(client):
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name=COORDINATORS_GROUP))
+    user = make_coordinator()  # of Open enrollment, where self-enrolled learners land
     client.force_login(user)
     return client
 

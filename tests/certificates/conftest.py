@@ -1,12 +1,10 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from certificates import rendering, services
 from certificates.models import Certificate
 from tests.certificates.factories import complete_course
-from tests.factories import UserFactory
-from training_site.accounts.roles import COORDINATORS_GROUP
+from tests.factories import make_coordinator
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +25,8 @@ def _empty_caches():
 
 @pytest.fixture
 def coordinator(db):
-    user = UserFactory(display_name="Chris Coordinator")
-    user.groups.add(Group.objects.get(name=COORDINATORS_GROUP))
-    return user
+    # Coordinates Open enrollment, where the learners these tests enroll land.
+    return make_coordinator(display_name="Chris Coordinator")
 
 
 @pytest.fixture

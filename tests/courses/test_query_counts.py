@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 HOME_BUDGET = 10
 CATALOGUE_BUDGET = 14
-COURSE_PAGE_BUDGET = 24
+COURSE_PAGE_BUDGET = 25  # +1: the due date from the learner's cohorts
 LESSON_PAGE_BUDGET = 26
-DASHBOARD_BUDGET = 11
+DASHBOARD_BUDGET = 12  # +1: the due dates from the learner's cohorts
 SEARCH_BUDGET = 5
 
 

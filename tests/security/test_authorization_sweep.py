@@ -2,8 +2,15 @@
 
 Every route that takes a parameter, and every page type, must have a row in ROUTES or
 PAGE_TYPES saying what each actor gets; a route or page type without one fails the test,
-so a new one cannot be forgotten. ACTORS is the list later issues extend (a coordinator
-outside their cohort's scope arrives with the cohorts issue).
+so a new one cannot be forgotten. ACTORS is the list later issues extend.
+
+Cohort scope: the owner belongs to the school cohort S, under district D, beside school T,
+above class C. Three coordinators (all in the Training coordinators group) ask for the
+owner's records: of D ("coordinator_inside": sees down), of T ("coordinator_outside":
+sideways) and of C ("coordinator_below": never up). Every admin route that takes the id of
+a learner record is listed in ADMIN_LEARNER_ROUTES, filled with the owner's record, and
+must open for the first and be a 404 for the other two; a new admin route under one of
+LEARNER_ADMIN_PREFIXES without a row fails the test.
 """
 
 import re
@@ -14,12 +21,18 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from wagtail.models import Page, get_page_models
 
+from assessments.models import QuizAccommodation
 from assessments.services import attempts
 from certificates.models import Certificate
-from courses.models import CoursePage, LessonPage, ModulePage
-from courses.services import enrollment_create
+from courses.models import Cohort, CohortCourse, CoursePage, LessonPage, ModulePage
+from courses.services import (
+    cohort_member_add,
+    cohort_member_remove,
+    cohort_open_enrollment_get,
+    enrollment_create,
+)
 from tests.certificates.factories import complete_course
-from tests.factories import UserFactory, build_quiz, course_lessons, make_questions
+from tests.factories import UserFactory, build_quiz, course_lessons, make_coordinator, make_questions
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +138,50 @@ PAGE_TYPES = {
     "StandardPage": {"anonymous": OPEN, "other_learner": OPEN},
 }
 
-ACTORS = ["anonymous", "other_learner"]
+ACTORS = ["anonymous", "other_learner", "coordinator_inside", "coordinator_outside", "coordinator_below"]
+COORDINATORS = ("coordinator_inside", "coordinator_outside", "coordinator_below")
+# Public routes: a coordinator is another person there, except where their scope opens a
+# record to them (the certificate download).
+COORDINATOR_OVERRIDES = {
+    "certificates/<str:public_id>/download/": {"coordinator_inside": OPEN},
+}
+
+OUT_OF_SCOPE = {"anonymous": DENIED, "other_learner": DENIED, "coordinator_outside": NOT_FOUND}
+OUT_OF_SCOPE["coordinator_below"] = NOT_FOUND
+IN_SCOPE = {**OUT_OF_SCOPE, "coordinator_inside": OPEN}
+
+# Admin screens that take a learner record's id (or a cohort's): filled from the world.
+LEARNER_ADMIN_PREFIXES = (
+    "admin/certificates/",
+    "admin/grading/",
+    "admin/cohorts/",
+    "admin/cohort-members/",
+    "admin/cohort-courses/",
+    "admin/snippets/assessments/quizaccommodation/",
+)
+ADMIN_LEARNER_ROUTES = {
+    **{
+        f"admin/certificates/{view}/<int:pk>/": lambda w: {"pk": w.certificate.pk}
+        for view in ("inspect", "history", "history-results", "revoke", "reissue")
+    },
+    "admin/grading/<int:attempt_id>/": lambda w: {"attempt_id": w.attempt.pk},
+    "admin/cohorts/edit/<str:pk>/": lambda w: {"pk": w.school.pk},
+    "admin/cohorts/delete/<str:pk>/": lambda w: {"pk": w.school.pk},
+    "admin/cohort-members/delete/<str:pk>/": lambda w: {"pk": w.membership.pk},
+    "admin/cohort-courses/edit/<str:pk>/": lambda w: {"pk": w.assignment.pk},
+    "admin/cohort-courses/delete/<str:pk>/": lambda w: {"pk": w.assignment.pk},
+    **{
+        f"admin/snippets/assessments/quizaccommodation/{view}/<int:pk>/": lambda w: {"pk": w.accommodation.pk}
+        for view in ("edit", "delete", "usage", "history", "history-results")
+    },
+}
+
+
+def _expected(mapping: dict, actor: str, route: str | None = None):
+    if actor in COORDINATORS:
+        override = COORDINATOR_OVERRIDES.get(route, {})
+        return override.get(actor, mapping.get(actor, mapping.get("other_learner")))
+    return mapping.get(actor)
 
 
 def _url(route: str, values) -> str:
@@ -180,7 +236,25 @@ def world(learner, course):
     clients = {"anonymous": Client(raise_request_exception=False)}
     clients["other_learner"] = Client(raise_request_exception=False)
     clients["other_learner"].force_login(UserFactory())
+    district = Cohort.objects.create(name="District")
+    school = Cohort.objects.create(name="School S", parent=district)
+    sideways = Cohort.objects.create(name="School T", parent=district)
+    below = Cohort.objects.create(name="Class C", parent=school)
+    membership = cohort_member_add(cohort=school, learner=learner)
+    # Out of Open enrollment (where enrolling put them): S is the owner's only cohort.
+    cohort_member_remove(cohort=cohort_open_enrollment_get(), learner=learner)
+    for cohort in (sideways, below):
+        cohort_member_add(cohort=cohort, learner=UserFactory())
+    assignment = CohortCourse.objects.create(cohort=school, course=course)
+    accommodation = QuizAccommodation.objects.create(learner=learner, quiz=quiz, extra_minutes=10)
+    for actor, cohort in zip(COORDINATORS, (district, sideways, below), strict=True):
+        clients[actor] = Client(raise_request_exception=False)
+        clients[actor].force_login(make_coordinator(cohorts=[cohort]))
     return SimpleNamespace(
+        school=school,
+        membership=membership,
+        assignment=assignment,
+        accommodation=accommodation,
         course=course,
         other_course=finished,
         lesson=lesson,
@@ -197,12 +271,19 @@ def test_every_route_with_a_parameter_has_an_expectation_and_meets_it(world, cap
     missing = [r for r in routes if r not in ROUTES and not r.startswith(ADMIN_PREFIXES)]
     assert missing == [], f"Add these routes to ROUTES: {missing}"
     assert sorted(r for r in ROUTES if r not in routes) == [], "ROUTES lists routes that no longer exist"
+    unlisted = [r for r in routes if r.startswith(LEARNER_ADMIN_PREFIXES) and r not in ADMIN_LEARNER_ROUTES]
+    assert unlisted == [], f"Add these learner-record admin routes to ADMIN_LEARNER_ROUTES: {unlisted}"
+    assert sorted(r for r in ADMIN_LEARNER_ROUTES if r not in routes) == []
     failures, checked = [], 0
     for route in routes:
-        if route.startswith(ADMIN_PREFIXES):
-            # Admin screens take ids of editorial and learner records: no learner or
-            # visitor gets any of them, whatever the id.
+        if route in ADMIN_LEARNER_ROUTES:
+            method, expected = "get", IN_SCOPE
+            url = _url(route, ADMIN_LEARNER_ROUTES[route](world))
+        elif route.startswith(ADMIN_PREFIXES):
+            # Admin screens take ids of editorial records (pages, questions, images): no
+            # learner or visitor gets any of them, whatever the id. Coordinators author them.
             method, values, expected = "get", None, {"anonymous": DENIED, "other_learner": DENIED}
+            expected.update(dict.fromkeys(COORDINATORS, "any"))
             url = _url(route, lambda name: 1)
         else:
             method, values, expected = ROUTES[route]
@@ -211,8 +292,8 @@ def test_every_route_with_a_parameter_has_an_expectation_and_meets_it(world, cap
             response = getattr(world.clients[actor], method)(url)
             checked += 1
             assert response.status_code < 500, (route, actor, response.status_code)
-            expectation = expected.get(actor)
-            if expectation is not None and not _check(response, expectation, world):
+            expectation = expected.get(actor) if expected is IN_SCOPE else _expected(expected, actor, route)
+            if expectation not in (None, "any") and not _check(response, expectation, world):
                 failures.append((route, actor, expectation, response.status_code, response.get("Location")))
     with capsys.disabled():
         print(f"\nauthorization sweep: {len(routes)} routes × {len(ACTORS)} actors = {checked} requests")  # noqa: T201
@@ -229,7 +310,7 @@ def test_every_page_type_has_an_expectation_and_meets_it(world, capsys):
         for actor in ACTORS:
             response = world.clients[actor].get(page.url)
             checked += 1
-            if not _check(response, PAGE_TYPES[name][actor], world):
+            if not _check(response, _expected(PAGE_TYPES[name], actor), world):
                 failures.append((name, actor, response.status_code, response.get("Location")))
     with capsys.disabled():
         print(f"\npage types: {len(page_types)} types × {len(ACTORS)} actors = {checked} requests")  # noqa: T201

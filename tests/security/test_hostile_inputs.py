@@ -18,7 +18,7 @@ from assessments.services import attempts
 from assessments.services.gift_import import question_bank_import_gift
 from certificates import services as certificate_services
 from certificates.models import Certificate, CertificateStatus
-from courses.models import ModulePage
+from courses.models import Cohort, ModulePage
 from courses.services import enrollment_create
 from tests.certificates.factories import CertificateFactory, complete_course
 from tests.certificates.test_rendering import RecordingFetcher, only_allowed, read_pdf, squashed
@@ -84,6 +84,12 @@ def _gift(ctx, value: str):
     )
 
 
+def _cohort(ctx, **fields):
+    data = {"name": "Safe cohort", "description": "", "parent": "", "starts_on": "", "ends_on": ""}
+    data.update(fields)
+    return ctx.admin_client.post(reverse("cohorts:edit", args=[ctx.cohort.pk]), data)
+
+
 # The registry: each free-text field, how its form posts it and where it is shown.
 FIELDS: list[HostileField] = [
     HostileField(
@@ -127,6 +133,18 @@ FIELDS: list[HostileField] = [
         lambda ctx: reverse("certificate_admin:inspect", args=[ctx.certificate.pk]),
         max_length=2000,
     ),
+    HostileField(
+        "cohort name",
+        lambda ctx, v: _cohort(ctx, name=v),
+        lambda ctx: reverse("cohorts:index"),
+        max_length=200,
+    ),
+    HostileField(
+        "cohort description",
+        lambda ctx, v: _cohort(ctx, description=v),
+        lambda ctx: reverse("cohorts:edit", args=[ctx.cohort.pk]),
+        max_length=5000,
+    ),
 ]
 
 
@@ -167,6 +185,7 @@ def ctx(learner, course):
         certificate=certificate,
         settings_url=reverse("wagtailsettings:edit", args=["certificates", "certificatesettings", site.pk]),
         gift_count=0,
+        cohort=Cohort.objects.create(name="Hostile cohort"),
     )
 
 

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,17 @@ def site_identity() -> SiteIdentity:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Saves the display name asked for at sign-up onto the user; emails carry the site's
-    name (subject, sender and body) and link to BASE_URL's site."""
+    """Saves the display name asked for at sign-up onto the user and calls the handlers named
+    in ACCOUNT_SIGNUP_HANDLERS; emails carry the site's name (subject, sender and body) and
+    link to BASE_URL's site."""
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data.get("display_name", "")
         if commit:
             user.save()
+            for handler in settings.ACCOUNT_SIGNUP_HANDLERS:
+                import_string(handler)(user=user)
         return user
 
     def format_email_subject(self, subject: str) -> str:

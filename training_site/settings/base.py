@@ -319,6 +319,10 @@ TAGGIT_CASE_INSENSITIVE = True
 # Called, in the completing transaction, with keyword argument ``enrollment`` when an
 # enrollment completes. Dotted paths to callables.
 COURSE_COMPLETION_HANDLERS: list[str] = ["certificates.services.certificate_issue"]
+# Called with keyword argument ``user`` after a person signs up on their own (the accounts
+# app knows nothing of cohorts, so it names what to call here): they join the Open
+# enrollment cohort, whose coordinators grade their essays.
+ACCOUNT_SIGNUP_HANDLERS: list[str] = ["courses.services.cohort_open_enrollment_join_on_signup"]
 # Receive every learner event at least once, after commit (courses/events.py). Dotted paths
 # to callables taking keyword argument ``event``; each must be idempotent (check event.pk).
 LEARNER_EVENT_SUBSCRIBERS: list[str] = []

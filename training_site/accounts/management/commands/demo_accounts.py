@@ -36,11 +36,25 @@ class Command(BaseCommand):
                 if account["role"] == "coordinator":
                     user.groups.add(coordinators)
                 _mark_email_verified(user)
+            if account["role"] == "coordinator":
+                _demo_open_enrollment_coordinator(user)
+            elif account["role"] == "learner":
+                from courses.services import cohort_open_enrollment_join
+
+                cohort_open_enrollment_join(learner=user)
             self.stdout.write(f"  {account['role']:<12} {account['email']:<26} password: {DEMO_PASSWORD}")
         if _demo_certificate_settings():
             self.stdout.write(
                 "  Certificate settings: demo logo, signature and signatory set (replace them in the admin)."
             )
+
+
+def _demo_open_enrollment_coordinator(user) -> None:
+    """The demo coordinator grades the essays of learners who sign up on their own (the Open
+    enrollment cohort); in production an administrator chooses its coordinators."""
+    from courses.services import cohort_coordinators_set, cohort_open_enrollment_get
+
+    cohort_coordinators_set(cohort=cohort_open_enrollment_get(), coordinators=[user], keep_others=True)
 
 
 def _mark_email_verified(user) -> None:
