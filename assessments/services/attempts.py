@@ -36,7 +36,7 @@ from assessments.models import (
     Response,
 )
 from assessments.models.questions import grading_data_from_content
-from assessments.selectors import draw_candidates, quiz_aggregate_percent, quiz_course
+from assessments.selectors import draw_candidates, quiz_aggregate_percent, quiz_course, quiz_start_time
 from courses.models import Enrollment
 from courses.models.records import ActivityStatus
 from courses.selectors import enrollment_current
@@ -125,6 +125,13 @@ def quiz_start(*, learner, quiz: QuizPage, now: datetime | None = None) -> Attem
         raise ValidationError(
             _("This quiz closed on %(date)s.")
             % {"date": date_format(timezone.localtime(quiz.close_at), "DATETIME_FORMAT")}
+        )
+    begins_at = quiz_start_time(learner=learner, quiz=quiz)
+    if begins_at and now < begins_at:
+        raise ValidationError(
+            _("Starts are spread out for this quiz: you may begin at %(time)s.")
+            % {"time": date_format(timezone.localtime(begins_at), "DATETIME_FORMAT")},
+            code="not_yet",
         )
     previous = Attempt.objects.filter(learner=learner, quiz=quiz).exclude(state=AttemptState.ABANDONED)
     if quiz.max_attempts and previous.count() >= quiz.max_attempts:
