@@ -53,7 +53,7 @@ PRODLIKE_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	BIND=127.0.0.1:$(PRODLIKE_PORT) VAR_DIR=$(CURDIR)/var/prodlike \
 	SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
 	EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
-	WEB_CONCURRENCY=2 GUNICORN_THREADS=4 DEFAULT_CONCURRENCY=1 PDF_CONCURRENCY=1 EMAIL_CONCURRENCY=1
+	WEB_CONCURRENCY=2 GUNICORN_THREADS=8 DEFAULT_CONCURRENCY=1 PDF_CONCURRENCY=1 EMAIL_CONCURRENCY=1
 
 run-prod-like: setup ## gunicorn (gthread), a worker per queue and beat with production settings (smoke test)
 	@mkdir -p var/prodlike

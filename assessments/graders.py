@@ -79,7 +79,9 @@ __all__ = [
     "SINGLE_CHOICE",
     "TRUE_FALSE",
     "WEIGHT_SUM_TOLERANCE",
+    "CompiledQuestion",
     "GradeResult",
+    "compile_grading",
     "correct_response",
     "grade",
     "grade_essay",
@@ -269,7 +271,7 @@ def _result(marks: Decimal, fraction: Decimal, parts: dict[str, bool], feedback:
         fraction = _ZERO
     elif fraction > _ONE:
         fraction = _ONE
-    score = (marks * fraction).quantize(_CENT, rounding=ROUND_HALF_UP)
+    score = _CONTEXT.multiply(marks, fraction).quantize(_CENT, rounding=ROUND_HALF_UP, context=_CONTEXT)
     return GradeResult(
         score=score,
         max_score=marks,
@@ -280,36 +282,86 @@ def _result(marks: Decimal, fraction: Decimal, parts: dict[str, bool], feedback:
     )
 
 
+def _copy(result: GradeResult) -> GradeResult:
+    # A precomputed outcome is shared by every response that earns it; callers get their own
+    # parts and feedback so storing or changing one can never change another.
+    return GradeResult(
+        result.score,
+        result.max_score,
+        result.fraction,
+        dict(result.parts),
+        result.needs_manual,
+        list(result.feedback),
+    )
+
+
+class CompiledQuestion:
+    """Grading data parsed once (Decimals, compiled patterns, outcomes known in advance), so
+    grading the responses of an attempt costs a look-up or a little arithmetic each.
+
+    ``grade`` is pure and needs no decimal context of its own: arithmetic names the module's
+    context explicitly, so it is safe to call outside ``_exact``. Build with
+    ``compile_grading``; the instance is read-only by convention and may be shared.
+    """
+
+    __slots__ = ("data", "marks")
+    data: Mapping[str, Any]
+    marks: Decimal
+
+    def __init__(self, data: Mapping[str, Any], marks: Decimal) -> None:
+        self.data = data
+        self.marks = marks
+
+    @property
+    def type(self) -> str:
+        return str(self.data["type"])
+
+    def grade(self, response: object) -> GradeResult:
+        raise NotImplementedError
+
+
 # --- single choice --------------------------------------------------------------------------
 
 
-def _check_single_choice(options: Sequence[_Option], response: object) -> _Option:
-    if not isinstance(response, str):
-        raise _invalid(f"Choose one option by its id (text), not {type(response).__name__}.", "invalid_type")
-    for option in options:
-        if option.id == response:
-            return option
-    raise _invalid(f"Unknown option {_short_repr(response)}.", "invalid_choice")
+class _SingleChoice(CompiledQuestion):
+    """Credit = max(0, fraction of the chosen option): negative options never cost marks."""
+
+    __slots__ = ("_results",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        super().__init__(data, _marks(data, SINGLE_CHOICE))
+        # One possible outcome per option: grading is a look-up.
+        self._results = {
+            o.id: _result(self.marks, max(_ZERO, o.fraction), {o.id: o.fraction > 0}, [o.feedback])
+            for o in _options(data)
+        }
+
+    def grade(self, response: object) -> GradeResult:
+        if not isinstance(response, str):
+            raise _invalid(
+                f"Choose one option by its id (text), not {type(response).__name__}.", "invalid_type"
+            )
+        result = self._results.get(response)
+        if result is None:
+            raise _invalid(f"Unknown option {_short_repr(response)}.", "invalid_choice")
+        return _copy(result)
 
 
 @_exact
 def grade_single_choice(data: Mapping[str, Any], response: object) -> GradeResult:
     """Credit = max(0, fraction of the chosen option): negative options never cost marks."""
-    marks = _marks(data, SINGLE_CHOICE)
-    chosen = _check_single_choice(_options(data), response)
-    return _result(marks, max(_ZERO, chosen.fraction), {chosen.id: chosen.fraction > 0}, [chosen.feedback])
+    return _SingleChoice(data).grade(response)
 
 
 # --- multiple response ---------------------------------------------------------------------
 
 
-def _check_multiple_response(options: Sequence[_Option], response: object) -> frozenset[str]:
+def _check_multiple_response(known: frozenset[str], response: object) -> frozenset[str]:
     # A str is iterable; accepting it would silently treat "ab" as ["a", "b"].
     if not isinstance(response, list | tuple):
         raise _invalid(f"Choose options as a list of ids, not {type(response).__name__}.", "invalid_type")
-    if len(response) > len(options):
-        raise _invalid(f"Too many choices: {len(response)} for {len(options)} options.", "too_many")
-    known = {option.id for option in options}
+    if len(response) > len(known):
+        raise _invalid(f"Too many choices: {len(response)} for {len(known)} options.", "too_many")
     chosen: set[str] = set()
     for item in response:
         if not isinstance(item, str):
@@ -325,16 +377,31 @@ def _check_multiple_response(options: Sequence[_Option], response: object) -> fr
     return frozenset(chosen)
 
 
+class _MultipleResponse(CompiledQuestion):
+    """Credit = clamp(sum of chosen fractions, 0, 1): wrong picks cost, but never below 0."""
+
+    __slots__ = ("_options", "_known")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        super().__init__(data, _marks(data, MULTIPLE_RESPONSE))
+        self._options = _options(data)
+        self._known = frozenset(o.id for o in self._options)
+
+    def grade(self, response: object) -> GradeResult:
+        chosen = _check_multiple_response(self._known, response)
+        total = _ZERO
+        for o in self._options:
+            if o.id in chosen:
+                total = _CONTEXT.add(total, o.fraction)
+        parts = {o.id: (o.fraction > 0) if o.id in chosen else (o.fraction <= 0) for o in self._options}
+        feedback = [o.feedback for o in self._options if o.id in chosen]
+        return _result(self.marks, total, parts, feedback)
+
+
 @_exact
 def grade_multiple_response(data: Mapping[str, Any], response: object) -> GradeResult:
     """Credit = clamp(sum of chosen fractions, 0, 1): wrong picks cost, but never below 0."""
-    marks = _marks(data, MULTIPLE_RESPONSE)
-    options = _options(data)
-    chosen = _check_multiple_response(options, response)
-    total = sum((o.fraction for o in options if o.id in chosen), _ZERO)
-    parts = {o.id: (o.fraction > 0) if o.id in chosen else (o.fraction <= 0) for o in options}
-    feedback = [o.feedback for o in options if o.id in chosen]
-    return _result(marks, total, parts, feedback)
+    return _MultipleResponse(data).grade(response)
 
 
 # --- true / false ---------------------------------------------------------------------------
@@ -357,14 +424,32 @@ def _check_true_false(response: object) -> bool:
     return response
 
 
+class _TrueFalse(CompiledQuestion):
+    """Full marks for the right bool; the feedback shown is the one for the chosen value."""
+
+    __slots__ = ("_results",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        marks, answer, feedback_true, feedback_false = _true_false_data(data)
+        super().__init__(data, marks)
+        self._results = {
+            chosen: _result(
+                marks,
+                _ONE if chosen is answer else _ZERO,
+                {"answer": chosen is answer},
+                [feedback_true if chosen else feedback_false],
+            )
+            for chosen in (True, False)
+        }
+
+    def grade(self, response: object) -> GradeResult:
+        return _copy(self._results[_check_true_false(response)])
+
+
 @_exact
 def grade_true_false(data: Mapping[str, Any], response: object) -> GradeResult:
     """Full marks for the right bool; the feedback shown is the one for the chosen value."""
-    marks, answer, feedback_true, feedback_false = _true_false_data(data)
-    chosen = _check_true_false(response)
-    right = chosen is answer
-    feedback = feedback_true if chosen else feedback_false
-    return _result(marks, _ONE if right else _ZERO, {"answer": right}, [feedback])
+    return _TrueFalse(data).grade(response)
 
 
 # --- short answer ---------------------------------------------------------------------------
@@ -485,14 +570,26 @@ def _example_text(answer: _ShortAnswer) -> str:
     return "".join("x" if token is _STAR else token for token in answer.tokens)
 
 
+class _ShortAnswerQuestion(CompiledQuestion):
+    """Best matching accepted answer wins, ignoring case and whitespace; ``*`` is a wildcard."""
+
+    __slots__ = ("_answers",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        marks, self._answers = _short_answers(data)
+        super().__init__(data, marks)
+
+    def grade(self, response: object) -> GradeResult:
+        text = _normalise(_expect_str(response, "The answer", max_chars=SHORT_ANSWER_MAX_CHARS))
+        matched = [(a.fraction, a.feedback) for a in self._answers if _glob_match(a.tokens, text)]
+        fraction, feedback = _best(matched)
+        return _result(self.marks, fraction, {"answer": fraction > 0}, feedback)
+
+
 @_exact
 def grade_short_answer(data: Mapping[str, Any], response: object) -> GradeResult:
     """Best matching accepted answer wins, ignoring case and whitespace; ``*`` is a wildcard."""
-    marks, answers = _short_answers(data)
-    text = _normalise(_expect_str(response, "The answer", max_chars=SHORT_ANSWER_MAX_CHARS))
-    matched = [(a.fraction, a.feedback) for a in answers if _glob_match(a.tokens, text)]
-    fraction, feedback = _best(matched)
-    return _result(marks, fraction, {"answer": fraction > 0}, feedback)
+    return _ShortAnswerQuestion(data).grade(response)
 
 
 # --- numeric --------------------------------------------------------------------------------
@@ -559,14 +656,26 @@ def _check_numeric(response: object) -> Decimal:
     return number
 
 
+class _Numeric(CompiledQuestion):
+    """Best fraction among answers whose inclusive interval contains the response."""
+
+    __slots__ = ("_answers",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        marks, self._answers = _numeric_answers(data)
+        super().__init__(data, marks)
+
+    def grade(self, response: object) -> GradeResult:
+        number = _check_numeric(response)
+        matched = [(a.fraction, a.feedback) for a in self._answers if a.low <= number <= a.high]
+        fraction, feedback = _best(matched)
+        return _result(self.marks, fraction, {"answer": fraction > 0}, feedback)
+
+
 @_exact
 def grade_numeric(data: Mapping[str, Any], response: object) -> GradeResult:
     """Best fraction among answers whose inclusive interval contains the response."""
-    marks, answers = _numeric_answers(data)
-    number = _check_numeric(response)
-    matched = [(a.fraction, a.feedback) for a in answers if a.low <= number <= a.high]
-    fraction, feedback = _best(matched)
-    return _result(marks, fraction, {"answer": fraction > 0}, feedback)
+    return _Numeric(data).grade(response)
 
 
 # --- matching -------------------------------------------------------------------------------
@@ -609,14 +718,27 @@ def _check_matching(pairs: Mapping[str, str], offered: frozenset[str], response:
     return dict(response)
 
 
+class _Matching(CompiledQuestion):
+    """Credit = share of left items matched to their own right text; missing ones are wrong."""
+
+    __slots__ = ("_pairs", "_offered", "_count")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        marks, self._pairs, self._offered = _matching_data(data)
+        super().__init__(data, marks)
+        self._count = Decimal(len(self._pairs))
+
+    def grade(self, response: object) -> GradeResult:
+        chosen = _check_matching(self._pairs, self._offered, response)
+        parts = {left_id: chosen.get(left_id) == right for left_id, right in self._pairs.items()}
+        fraction = _CONTEXT.divide(Decimal(sum(parts.values())), self._count)
+        return _result(self.marks, fraction, parts, [])
+
+
 @_exact
 def grade_matching(data: Mapping[str, Any], response: object) -> GradeResult:
     """Credit = share of left items matched to their own right text; missing ones are wrong."""
-    marks, pairs, offered = _matching_data(data)
-    chosen = _check_matching(pairs, offered, response)
-    parts = {left_id: chosen.get(left_id) == right for left_id, right in pairs.items()}
-    fraction = Decimal(sum(parts.values())) / Decimal(len(pairs))
-    return _result(marks, fraction, parts, [])
+    return _Matching(data).grade(response)
 
 
 # --- essay ----------------------------------------------------------------------------------
@@ -659,12 +781,26 @@ def _essay_data(data: Mapping[str, Any]) -> tuple[Decimal, int, tuple[_Criterion
     return marks, max_chars, tuple(criteria)
 
 
+class _Essay(CompiledQuestion):
+    """Essays are marked by a person: validate the text, return no score, flag for marking."""
+
+    __slots__ = ("_max_chars",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        marks, self._max_chars, _criteria = _essay_data(data)
+        super().__init__(data, marks)
+
+    def grade(self, response: object) -> GradeResult:
+        _expect_str(response, "The essay", max_chars=self._max_chars)
+        return GradeResult(
+            score=None, max_score=self.marks, fraction=None, parts={}, needs_manual=True, feedback=[]
+        )
+
+
 @_exact
 def grade_essay(data: Mapping[str, Any], response: object) -> GradeResult:
     """Essays are marked by a person: validate the text, return no score, flag for marking."""
-    marks, max_chars, _criteria = _essay_data(data)
-    _expect_str(response, "The essay", max_chars=max_chars)
-    return GradeResult(score=None, max_score=marks, fraction=None, parts={}, needs_manual=True, feedback=[])
+    return _Essay(data).grade(response)
 
 
 @_exact
@@ -725,28 +861,37 @@ def weights_sum_to_one(fractions) -> bool:
 
 # --- dispatch -------------------------------------------------------------------------------
 
-_GRADERS: Final[dict[str, Callable[[Mapping[str, Any], object], GradeResult]]] = {
-    SINGLE_CHOICE: grade_single_choice,
-    MULTIPLE_RESPONSE: grade_multiple_response,
-    TRUE_FALSE: grade_true_false,
-    SHORT_ANSWER: grade_short_answer,
-    NUMERIC: grade_numeric,
-    MATCHING: grade_matching,
-    ESSAY: grade_essay,
+_COMPILERS: Final[dict[str, type[CompiledQuestion]]] = {
+    SINGLE_CHOICE: _SingleChoice,
+    MULTIPLE_RESPONSE: _MultipleResponse,
+    TRUE_FALSE: _TrueFalse,
+    SHORT_ANSWER: _ShortAnswerQuestion,
+    NUMERIC: _Numeric,
+    MATCHING: _Matching,
+    ESSAY: _Essay,
 }
 
 
 def _question_type(data: object) -> str:
     data = _data_mapping(data, "grading data")
     question_type = data.get("type")
-    if question_type not in _GRADERS:
+    if question_type not in _COMPILERS:
         raise ValueError(f"unknown question type {question_type!r}")
     return str(question_type)
 
 
+@_exact
+def compile_grading(data: Mapping[str, Any]) -> CompiledQuestion:
+    """Parse a question's grading data once; grade many responses with ``.grade(response)``.
+
+    Raises ValueError for malformed grading data, as grading it would.
+    """
+    return _COMPILERS[_question_type(data)](data)
+
+
 def grade(data: Mapping[str, Any], response: object) -> GradeResult:
     """Grade ``response`` against a question revision's grading data."""
-    return _GRADERS[_question_type(data)](data, response)
+    return compile_grading(data).grade(response)
 
 
 def validate_response(data: Mapping[str, Any], response: object) -> None:

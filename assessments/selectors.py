@@ -1,8 +1,11 @@
 """Reads for quizzes and attempts."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from assessments.models import Attempt, AttemptState, GradingMethod, Question, QuizAccommodation, QuizPage
@@ -90,7 +93,32 @@ def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
         "quiz_grade": grade,
         "quiz_passed": grade is not None and grade >= quiz.pass_mark,
         "question_count": quiz_question_count(quiz),
+        "begins_at": _begins_at(quiz=quiz, user=user, in_progress=in_progress),
     }
+
+
+def quiz_start_time(*, learner, quiz: QuizPage) -> datetime | None:
+    """When this learner may begin a quiz with a staggered start (None: whenever it is open).
+
+    Each learner gets a fixed offset within the start window, derived from the quiz and the
+    learner with the site's secret: the same on every visit and server, spread evenly over
+    the window, and not something a learner can choose by reloading. Nothing is taken off
+    the learner's time: the time limit counts from their own start (``_deadline``), and the
+    editor refuses a close date that leaves the last learner less than the limit.
+    """
+    if not quiz.start_window_minutes or not quiz.open_at:
+        return None
+    digest = salted_hmac("assessments.quiz_start_time", f"{quiz.pk}:{learner.pk}").digest()
+    offset = int.from_bytes(digest[:8], "big") % (quiz.start_window_minutes * 60)
+    return quiz.open_at + timedelta(seconds=offset)
+
+
+def _begins_at(*, quiz: QuizPage, user, in_progress) -> datetime | None:
+    """The learner's own start time under a staggered start, while it is still ahead."""
+    if in_progress is not None or not user.is_authenticated:
+        return None
+    begins_at = quiz_start_time(learner=user, quiz=quiz)
+    return begins_at if begins_at and begins_at > timezone.now() else None
 
 
 GRADE_PERMISSION = "assessments.grade_attempt"

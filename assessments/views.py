@@ -1,6 +1,7 @@
 import re
 import secrets
 from functools import wraps
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -148,19 +149,24 @@ def attempt_save(request, attempt_id: int):
     """Autosave (JSON) or the Save button (redirect). Stale sequence → 409."""
     if _too_large(request):
         return HttpResponseBadRequest(_("The request is too large."))
-    attempt = _get_attempt(request, attempt_id)
     wants_json = _wants_json(request)
     sequence = _sequence(request)
     if sequence is None:
+        _get_attempt(request, attempt_id)  # another learner's attempt is a 404 before anything else
         return HttpResponseBadRequest(_("The form is missing its sequence number."))
+    # The service reads the attempt once, locked and by its learner: another learner's
+    # attempt is a 404 from there, without a second read of the attempt and its quiz here.
+    attempt = SimpleNamespace(pk=attempt_id)
     try:
         attempt = attempts.attempt_save(
-            attempt_id=attempt.pk,
+            attempt_id=attempt_id,
             learner=request.user,
             data=request.POST,
             sequence=sequence,
             writer=_page_token(request),
         )
+    except Attempt.DoesNotExist as error:
+        raise Http404 from error
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
     except attempts.StaleSequence:
@@ -195,15 +201,17 @@ def attempt_save(request, attempt_id: int):
 def attempt_submit(request, attempt_id: int):
     if _too_large(request):
         return HttpResponseBadRequest(_("The request is too large."))
-    attempt = _get_attempt(request, attempt_id)
+    attempt = SimpleNamespace(pk=attempt_id)  # read by the service only: see attempt_save
     try:
         attempt = attempts.attempt_submit(
-            attempt_id=attempt.pk,
+            attempt_id=attempt_id,
             learner=request.user,
             data=request.POST,
             sequence=_sequence(request),
             writer=_page_token(request),
         )
+    except Attempt.DoesNotExist as error:
+        raise Http404 from error
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
     except attempts.StaleSequence:

@@ -82,12 +82,15 @@ def enrollment_create(
 def _enrollment_locked(*, learner, course: CoursePage) -> Enrollment:
     """The learner's current enrollment in the course, locked for this transaction (rows for
     one learner and course are changed one request at a time). Raises DoesNotExist."""
-    return (
+    enrollment = (
         Enrollment.objects.select_for_update()
         .filter(learner=learner, course=course)
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .get()
     )
+    # The caller holds the course: the completion check reads it from here, not again.
+    enrollment.course = course
+    return enrollment
 
 
 def lesson_complete(*, learner, lesson: LessonPage) -> Enrollment:

@@ -3,8 +3,10 @@
 A QuizPage lives in a module, or directly in a course as its final assessment.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +54,16 @@ class QuizPage(EnrollmentGateMixin, CourseActivity, Page):
         default=False,
         help_text=_("Show more than the score only after the close date."),
     )
+    start_window_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Staggered start: spread learners' start times over this many minutes after the open "
+            "date, so a whole class does not start at the same second. Each learner is shown when "
+            "they may begin; their time limit counts from their own start. Blank: off."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -66,6 +78,7 @@ class QuizPage(EnrollmentGateMixin, CourseActivity, Page):
                     [FieldPanel("time_limit_minutes"), FieldPanel("open_at"), FieldPanel("close_at")]
                 ),
                 FieldRowPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_options")]),
+                FieldPanel("start_window_minutes"),
                 FieldRowPanel([FieldPanel("review_level"), FieldPanel("review_after_close")]),
                 FieldPanel("required_for_completion"),
             ],
@@ -87,6 +100,12 @@ class QuizPage(EnrollmentGateMixin, CourseActivity, Page):
                 | Q(open_at__lt=models.F("close_at")),
                 name="assessments_quiz_open_before_close",
             ),
+            # Start times are spread from the open date of a timed quiz.
+            models.CheckConstraint(
+                condition=Q(start_window_minutes__isnull=True)
+                | Q(open_at__isnull=False, time_limit_minutes__isnull=False),
+                name="assessments_quiz_start_window_needs_open_and_limit",
+            ),
         ]
 
     def clean(self):
@@ -96,6 +115,22 @@ class QuizPage(EnrollmentGateMixin, CourseActivity, Page):
         problems = quiz_slot_problems(slots=list(self.slots.all()))
         if problems:
             raise ValidationError(problems)
+        if self.start_window_minutes:
+            if not self.open_at or not self.time_limit_minutes:
+                raise ValidationError(
+                    {"start_window_minutes": _("A staggered start needs an open date and a time limit.")}
+                )
+            # The last learner to begin must still get the whole time limit before the close.
+            needed = timedelta(minutes=self.start_window_minutes + self.time_limit_minutes)
+            if self.close_at and self.close_at - self.open_at < needed:
+                raise ValidationError(
+                    {
+                        "start_window_minutes": _(
+                            "The quiz closes too soon: leave at least the start window plus the "
+                            "time limit between the open and close dates."
+                        )
+                    }
+                )
 
     enrollment_required_message = _("Enroll in this course to take its quizzes.")
 

@@ -5,15 +5,19 @@ tests control the clock; views pass ``timezone.now()``.
 """
 
 import contextlib
+import functools
+import json
 import random
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, TextField
+from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,11 +36,12 @@ from assessments.models import (
     Response,
 )
 from assessments.models.questions import grading_data_from_content
-from assessments.selectors import draw_candidates, quiz_aggregate_percent, quiz_course
+from assessments.selectors import draw_candidates, quiz_aggregate_percent, quiz_course, quiz_start_time
 from courses.models import Enrollment
 from courses.models.records import ActivityStatus
 from courses.selectors import enrollment_current
 from courses.services import activity_result_record
+from training_site.db import rows_update
 
 FIELD_PREFIX = "q"
 CENT = Decimal("0.01")
@@ -121,6 +126,13 @@ def quiz_start(*, learner, quiz: QuizPage, now: datetime | None = None) -> Attem
             _("This quiz closed on %(date)s.")
             % {"date": date_format(timezone.localtime(quiz.close_at), "DATETIME_FORMAT")}
         )
+    begins_at = quiz_start_time(learner=learner, quiz=quiz)
+    if begins_at and now < begins_at:
+        raise ValidationError(
+            _("Starts are spread out for this quiz: you may begin at %(time)s.")
+            % {"time": date_format(timezone.localtime(begins_at), "DATETIME_FORMAT")},
+            code="not_yet",
+        )
     previous = Attempt.objects.filter(learner=learner, quiz=quiz).exclude(state=AttemptState.ABANDONED)
     if quiz.max_attempts and previous.count() >= quiz.max_attempts:
         raise ValidationError(
@@ -183,27 +195,73 @@ def field_name(response: Response) -> str:
     return f"{FIELD_PREFIX}{response.position}"
 
 
-def parse_answers(responses: list[Response], data: QueryDict) -> dict[int, object]:
-    """Turn posted form fields into responses by position, validated against the copy of
-    each question in this attempt. Unknown question fields are tampering: ValidationError.
-    Fields that are not question fields (a forged timer, say) are ignored."""
-    by_name = {field_name(r): r for r in responses}
+@functools.lru_cache(maxsize=4096)
+def _compiled(grading_data_json: str) -> graders.CompiledQuestion:
+    """Grading data compiled once per process for each distinct question copy.
+
+    Keyed by the stored JSON text, not by an id: the learners of one quiz share the copies
+    of the same question revisions, so an exam-day burst compiles each question once per
+    worker instead of on every save and submit, and a key made of the content itself can
+    never serve another question's rules.
+    """
+    return graders.compile_grading(json.loads(grading_data_json))
+
+
+@dataclass
+class _Slot:
+    """The write path's view of one response row: its compiled question and saved answer."""
+
+    pk: int
+    position: int
+    question: graders.CompiledQuestion
+    answer: object
+
+    @property
+    def name(self) -> str:
+        return f"{FIELD_PREFIX}{self.position}"
+
+
+def _slots(attempt_id: int) -> list[_Slot]:
+    # Values, not model instances: saving and grading need four columns of each response.
+    rows = (
+        Response.objects.filter(attempt_id=attempt_id)
+        .order_by("position")
+        .values_list("pk", "position", Cast("grading_data", TextField()), "answer")
+    )
+    return [_Slot(pk, position, _compiled(data), answer) for pk, position, data, answer in rows]
+
+
+def _parse(slots: list[_Slot], data: QueryDict) -> dict[int, object]:
+    """Turn posted form fields into answers by position, validated against the copy of each
+    question in this attempt. Unknown question fields are tampering: ValidationError. Fields
+    that are not question fields (a forged timer, say) are ignored."""
     expected: set[str] = set()
-    for name, response in by_name.items():
-        expected |= kind_of(response.grading_data).field_names(response.grading_data, name)
+    for slot in slots:
+        data_of = slot.question.data
+        expected |= kind_of(data_of).field_names(data_of, slot.name)
     for key in data:
         if key.startswith(FIELD_PREFIX) and key[1:2].isdigit() and key not in expected:
             raise ValidationError(_("The form contained a question that is not in this attempt."))
     answers: dict[int, object] = {}
-    for name, response in by_name.items():
-        kind = kind_of(response.grading_data)
-        value = kind.parse_answer(response.grading_data, data, name)
-        if value is not None:
-            # Grading is pure and cheap: grading validates, so there is one rule for what a
-            # valid response is.
-            kind.grade(response.grading_data, value)
-        answers[response.position] = value
+    for slot in slots:
+        data_of = slot.question.data
+        value = kind_of(data_of).parse_answer(data_of, data, slot.name)
+        # Grading is pure and cheap: grading validates, so there is one rule for what a
+        # valid response is. An answer equal to the stored one was validated when stored
+        # against the same immutable copy of the question.
+        if value is not None and value != slot.answer:
+            slot.question.grade(value)
+        answers[slot.position] = value
     return answers
+
+
+def parse_answers(responses: list[Response], data: QueryDict) -> dict[int, object]:
+    """``_parse`` for response model instances (as a view or test holds them)."""
+    slots = [
+        _Slot(r.pk, r.position, graders.compile_grading(r.grading_data), None if r.pk is None else r.answer)
+        for r in responses
+    ]
+    return _parse(slots, data)
 
 
 def _writer_key(attempt_id: int) -> str:
@@ -244,8 +302,8 @@ def attempt_save(
             raise AttemptClosed
         if not _is_current(attempt, sequence=sequence, writer=writer):
             raise StaleSequence
-        responses = list(attempt.responses.all())
-        _store(responses, parse_answers(responses, data), now)
+        slots = _slots(attempt.pk)
+        _store(slots, _parse(slots, data), now)
         attempt.sequence += 1
         attempt.save(update_fields=["sequence"])
         # Written while the row is locked, so a submit waiting on the lock reads it.
@@ -253,16 +311,15 @@ def attempt_save(
     return attempt
 
 
-def _store(responses: list[Response], answers: dict[int, object], now: datetime) -> None:
+def _store(slots: list[_Slot], answers: dict[int, object], now: datetime) -> None:
+    """Write the answers that changed since the last save, and only those rows."""
     changed = []
-    for response in responses:
-        answer = answers.get(response.position)
-        if answer != response.answer:
-            response.answer = answer
-            response.saved_at = now
-            changed.append(response)
-    if changed:
-        Response.objects.bulk_update(changed, ["answer", "saved_at"])
+    for slot in slots:
+        answer = answers.get(slot.position)
+        if answer != slot.answer:
+            slot.answer = answer
+            changed.append((slot.pk, answer, now))
+    rows_update(Response, ["answer", "saved_at"], changed)
 
 
 def attempt_submit(
@@ -286,35 +343,51 @@ def attempt_submit(
         )
         if attempt.state != AttemptState.IN_PROGRESS:
             return attempt
-        responses = list(attempt.responses.all())
+        attempt.learner = learner  # the row was read by this learner: no second read to report
+        slots = _slots(attempt.pk)
         in_time = attempt.deadline is None or now < attempt.deadline
-        if data is not None and in_time:
+        answered: dict[int, object] = {}
+        posted = data is not None and in_time
+        if posted:
             if sequence is not None and not _is_current(attempt, sequence=sequence, writer=writer):
                 raise StaleSequence
-            _store(responses, parse_answers(responses, data), now)
-        for response in responses:
-            _grade_response(response)
-        Response.objects.bulk_update(responses, ["score", "parts", "feedback", "needs_manual"])
+            answered = _parse(slots, data)
+        # One statement writes every response's grade, and the answers that changed since
+        # the last save with it (a late submit's answers are not taken: see above).
+        rows = []
+        for slot in slots:
+            answer = answered[slot.position] if posted else slot.answer
+            changed = answer != slot.answer
+            slot.answer = answer
+            outcome = _grade(slot)
+            rows.append((slot.pk, answer, now if changed else None, *outcome))
+        saved_rows = [row for row in rows if row[2] is not None]
+        rows_update(
+            Response, ["answer", "saved_at", "score", "parts", "feedback", "needs_manual"], saved_rows
+        )
+        rows_update(
+            Response,
+            ["score", "parts", "feedback", "needs_manual"],
+            [(row[0], *row[3:]) for row in rows if row[2] is None],
+        )
         attempt.submitted_at = now if in_time else attempt.deadline
-        _finish(attempt, responses, now)
+        # Nothing is graded by hand before submission, so every essay is still pending.
+        _finish(attempt, [(row[3], row[6]) for row in rows], now)
     return attempt
 
 
-def _grade_response(response: Response) -> None:
-    data = response.grading_data
-    if response.answer is None:
-        response.score, response.parts, response.feedback, response.needs_manual = Decimal("0"), {}, [], False
-        return
-    result = kind_of(data).grade(data, response.answer)
-    response.needs_manual = result.needs_manual
-    response.score = result.score
-    response.parts = result.parts
-    response.feedback = result.feedback
+def _grade(slot: _Slot) -> tuple[Decimal, dict, list, bool]:
+    """(score, parts, feedback, needs_manual) of one response at submission."""
+    if slot.answer is None:
+        return Decimal("0"), {}, [], False
+    result = slot.question.grade(slot.answer)
+    return result.score, result.parts, result.feedback, result.needs_manual
 
 
-def _finish(attempt: Attempt, responses: list[Response], now: datetime) -> None:
-    pending = any(r.needs_manual and r.graded_at is None for r in responses)
-    attempt.score = sum((r.score or Decimal("0") for r in responses), Decimal("0"))
+def _finish(attempt: Attempt, outcomes: list[tuple[Decimal | None, bool]], now: datetime) -> None:
+    """Total and state from (score, waiting for a person) of each response."""
+    pending = any(waiting for _score, waiting in outcomes)
+    attempt.score = sum((score or Decimal("0") for score, _waiting in outcomes), Decimal("0"))
     if pending:
         attempt.state = AttemptState.NEEDS_GRADING
         attempt.percent = None
@@ -333,7 +406,9 @@ def _finish(attempt: Attempt, responses: list[Response], now: datetime) -> None:
 def _report(attempt: Attempt) -> None:
     """Tell courses the learner's quiz result under the quiz's grading method."""
     quiz = attempt.quiz
-    attempts = list(Attempt.objects.filter(learner_id=attempt.learner_id, quiz=quiz))
+    attempts = list(
+        Attempt.objects.filter(learner_id=attempt.learner_id, quiz=quiz).only("number", "state", "percent")
+    )
     percent = quiz_aggregate_percent(attempts=attempts, method=quiz.grading_method)
     if percent is not None and percent >= quiz.pass_mark:
         status = ActivityStatus.PASSED
@@ -400,5 +475,6 @@ def response_grade_manual(
         response.graded_at = now
         response.save(update_fields=["score", "rubric_scores", "grader", "grader_comment", "graded_at"])
         if attempt.state in (AttemptState.NEEDS_GRADING, AttemptState.GRADED):
-            _finish(attempt, list(attempt.responses.all()), now)
+            outcomes = [(r.score, r.needs_manual and r.graded_at is None) for r in attempt.responses.all()]
+            _finish(attempt, outcomes, now)
     return attempt

@@ -195,3 +195,46 @@ def _qd(lists: dict):
     for key, values in lists.items():
         data.setlist(key, values)
     return data
+
+
+def test_autosave_writes_only_the_answers_that_changed(learner_client, learner, enrolled, quiz):
+    """A save that changes one answer rewrites that response only: the others keep the time
+    they were saved at, and a save that changes nothing writes no response at all."""
+    attempt = services.quiz_start(learner=learner, quiz=quiz)
+    url = reverse("assessments:save", args=[attempt.pk])
+    answers = correct_post(attempt)
+    assert (
+        learner_client.post(
+            url, _post(attempt, page="page-one", sequence=0, answers=answers), **JSON
+        ).status_code
+        == 200
+    )
+    first_saves = dict(attempt.responses.values_list("position", "saved_at"))
+    assert None not in first_saves.values()
+    first = attempt.responses.get(position=1)
+    changed = answers.copy()
+    for key in [
+        k
+        for k in changed
+        if k == services.field_name(first) or k.startswith(f"{services.field_name(first)}:")
+    ]:
+        del changed[key]
+    assert (
+        learner_client.post(
+            url, _post(attempt, page="page-one", sequence=1, answers=changed), **JSON
+        ).status_code
+        == 200
+    )
+    second_saves = dict(attempt.responses.values_list("position", "saved_at"))
+    assert attempt.responses.get(position=1).answer is None
+    assert second_saves[1] > first_saves[1]
+    assert {p: t for p, t in second_saves.items() if p != 1} == {
+        p: t for p, t in first_saves.items() if p != 1
+    }
+    assert (
+        learner_client.post(
+            url, _post(attempt, page="page-one", sequence=2, answers=changed), **JSON
+        ).status_code
+        == 200
+    )
+    assert dict(attempt.responses.values_list("position", "saved_at")) == second_saves

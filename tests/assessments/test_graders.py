@@ -951,3 +951,58 @@ def test_long_values_are_shortened_in_messages() -> None:
     assert graders._short_repr("a" * 39) == "'" + "a" * 36 + "..."
     assert len(graders._short_repr("a" * 500)) == 40
     assert graders._short_repr(None) == "None"
+
+
+# --- compiled grading data ---------------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.data())
+def test_compiled_question_grades_every_response_like_grade(data: st.DataObject) -> None:
+    """Grading data compiled once grades a series of responses exactly as grade() does each one,
+    valid or malformed, whatever the caller's decimal context."""
+    question = data.draw(st.sampled_from(QUESTION_TYPES).flatmap(lambda kind: DATA[kind]))
+    responses = data.draw(
+        st.lists(st.one_of(valid_response(question), malformed_response(question)), min_size=1, max_size=6)
+    )
+    compiled = graders.compile_grading(question)
+    for response in responses:
+        try:
+            expected = grade(question, response)
+        except ValidationError:
+            with pytest.raises(ValidationError):
+                compiled.grade(response)
+            continue
+        with decimal.localcontext() as context:
+            context.prec = 2
+            context.rounding = decimal.ROUND_DOWN
+            result = compiled.grade(response)
+        assert result == expected
+        assert (result.parts, result.feedback) == (expected.parts, expected.feedback)
+
+
+@pytest.mark.parametrize(
+    ("data", "response"),
+    [
+        (choice_data("single_choice", 1, 0), "o1"),
+        ({"type": "true_false", "marks": 1, "answer": True, "feedback_true": "Yes"}, True),
+    ],
+)
+def test_compiled_outcomes_are_not_shared_between_responses(data: dict[str, Any], response: object) -> None:
+    """An outcome known in advance is copied for each response: changing one result's parts or
+    feedback (as storing it might) cannot change the next response's."""
+    compiled = graders.compile_grading(data)
+    first = compiled.grade(response)
+    expected = (dict(first.parts), list(first.feedback))
+    first.parts.clear()
+    first.feedback.append("tampered")
+    second = compiled.grade(response)
+    assert (second.parts, second.feedback) == expected
+
+
+def test_compile_grading_refuses_malformed_grading_data() -> None:
+    """Malformed grading data is an authoring error at compile time, as grading it would be."""
+    with pytest.raises(ValueError, match="unknown question type"):
+        graders.compile_grading({"type": "bogus", "marks": 1})
+    with pytest.raises(ValueError, match="marks"):
+        graders.compile_grading({"type": "single_choice", "marks": 0, "options": []})

@@ -154,7 +154,7 @@
     syncCsrf();
     setStatus("saving", "Saving…");
     inFlight = fetch(form.dataset.autosaveUrl, {
-      method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual",
+      method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin", redirect: "manual",
       headers: { "Accept": "application/json", "X-Requested-With": "XMLHttpRequest" }
     }).then(function (response) { return handle(response, editsSent); },
       function () { return notSaved("no connection to the server."); }
