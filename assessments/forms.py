@@ -10,6 +10,8 @@ from assessments.models.questions import build_grading_data, grading_data_errors
 from training_site.input_cleaning import has_control_characters
 
 GIFT_MAX_BYTES = 1024 * 1024
+# A question bank's path (and so the import job's bank_path column).
+BANK_PATH_MAX_LENGTH = 400
 
 
 def _live_forms(formset):
@@ -64,6 +66,7 @@ class GiftUploadForm(forms.Form):
     bank = forms.CharField(
         label=_("Bank path"),
         required=False,
+        max_length=BANK_PATH_MAX_LENGTH,
         help_text=_("Optional: import every question into this bank instead of the file's $CATEGORY."),
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated competency tags."))
@@ -89,8 +92,11 @@ class GiftUploadForm(forms.Form):
 
 
 class GiftConfirmForm(forms.Form):
+    """The previewed upload, posted back to confirm. Control characters are refused for
+    every form by training_site.input_cleaning.ControlCharacterMiddleware."""
+
     text = forms.CharField(widget=forms.HiddenInput, max_length=GIFT_MAX_BYTES)
-    bank = forms.CharField(widget=forms.HiddenInput, required=False)
+    bank = forms.CharField(widget=forms.HiddenInput, required=False, max_length=BANK_PATH_MAX_LENGTH)
     tags = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
