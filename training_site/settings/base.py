@@ -315,6 +315,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Liaison Academy"
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Draftail, but a rich-text value that is not the editor's JSON is a 400, not a 500.
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {"WIDGET": "training_site.rich_text.CheckedDraftailRichTextArea"},
+}
 # allauth's password reset is the only one: it is rate limited and never reveals accounts.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
