@@ -342,3 +342,37 @@ def test_job_invariants_are_database_constraints(fields):
         fields = {**fields, "finished_at": timezone.now()}
     with pytest.raises(IntegrityError), transaction.atomic():
         GiftImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="defect: over-long tags and bank names reach the database (DataError on PostgreSQL)"
+)
+@pytest.mark.parametrize(
+    ("bank", "tags", "phrase"),
+    [
+        ("", "ok, " + "t" * 101, "100 characters"),
+        ("district/" + "b" * 121, "", "120 characters"),
+        ("/".join(["b" * 100] * 5), "", "400 characters"),
+    ],
+)
+def test_upload_refuses_tags_and_bank_names_longer_than_their_columns(bank, tags, phrase):
+    """A tag is at most 100 characters (taggit's column) and each part of a bank path at
+    most 120 (the bank name's): a form error at upload, not a failure in the job or, on
+    PostgreSQL, a DataError."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(coordinator())
+    upload = SimpleUploadedFile("q.gift", GIFT.encode())
+    response = client.post(reverse("gift:import"), {"file": upload, "bank": bank, "tags": tags})
+    assert response.status_code == 200 and phrase in response.content.decode()
+    assert "Preview" not in response.content.decode()
+
+
+@pytest.mark.xfail(strict=True, reason="defect: a $CATEGORY too long for a bank reaches the database")
+def test_a_file_category_too_long_for_a_bank_is_a_line_error():
+    from assessments.services.gift_import import GiftImportError
+
+    with pytest.raises(GiftImportError) as error:
+        question_bank_import_gift(text=f"$CATEGORY: {'c' * 121}\n\n::A::Fine.{{T}}\n")
+    assert error.value.problems[0][0] == 3 and "120 characters" in error.value.problems[0][1]
+    assert not QuestionBank.objects.exists()
