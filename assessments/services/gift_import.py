@@ -150,8 +150,27 @@ def question_bank_import_gift(
     return report
 
 
+BANK_NAME_MAX_LENGTH = QuestionBank._meta.get_field("name").max_length
+BANK_PATH_MAX_LENGTH = QuestionBank._meta.get_field("path").max_length
+
+
+def bank_path_errors(path: str) -> list[str]:
+    """Why ``path`` cannot name a bank (empty when it can): each part becomes a bank whose
+    name is the part, and the whole path is stored, each within its column."""
+    errors = []
+    if any(len(part) > BANK_NAME_MAX_LENGTH for part in path.split("/")):
+        errors.append(
+            _("Each part of a bank path is at most %(max)d characters.") % {"max": BANK_NAME_MAX_LENGTH}
+        )
+    if len(_bank_path_normalised(path)) > BANK_PATH_MAX_LENGTH:
+        errors.append(_("A bank path is at most %(max)d characters.") % {"max": BANK_PATH_MAX_LENGTH})
+    return errors
+
+
 def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQuestion]:
-    """The file's questions, or GiftImportError with every problem found before any write."""
+    """The file's questions, or GiftImportError with every problem found before any write.
+
+    ``bank_path`` itself is checked by the callers' forms (bank_path_errors)."""
     try:
         parsed = gift.parse_gift(text)
     except gift.GiftError as error:
@@ -174,6 +193,8 @@ def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQu
     problems = []
     seen = set()
     for q in parsed:
+        if q.category and not bank_path:
+            problems += [(q.line, error) for error in bank_path_errors(q.category)]
         if not q.title:
             problems.append((q.line, _("Every question needs a ::title:: so re-imports can match it.")))
         key = (bank_path or q.category or DEFAULT_BANK, q.title)
