@@ -238,8 +238,8 @@ def test_an_unexpected_error_fails_the_job_with_its_reason_and_keeps_nothing(mon
 
 def test_only_importers_reach_the_job_page_and_another_coordinators_job_is_not_found():
     """The uploader and administrators see a job; another coordinator gets a 404 (it is
-    the uploader's record, as another learner's attempt is); a learner is kept out of the
-    admin; a staff user without the permission to add questions is refused."""
+    the uploader's record, as another learner's attempt is); a learner and an anonymous
+    visitor are sent to sign in."""
     owner = coordinator()
     job = job_for(owner)
     url = reverse("gift:job", args=[job.pk])
