@@ -1,10 +1,11 @@
-"""Wagtail admin views for importing and exporting GIFT files."""
+"""Wagtail admin views: GIFT import (as a background job) and export, grading."""
 
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -12,15 +13,23 @@ from django.utils.translation import gettext as _
 
 from assessments import gift
 from assessments.forms import GiftConfirmForm, GiftExportForm, GiftUploadForm
-from assessments.selectors import attempt_visible_to, attempts_needing_grading
+from assessments.models import GiftImportStatus
+from assessments.selectors import (
+    attempt_visible_to,
+    attempts_needing_grading,
+    gift_import_jobs_visible_to,
+    question_banks_by_path,
+)
 from assessments.services.attempts import response_grade_manual
 from assessments.services.gift_import import (
     GiftImportError,
     question_bank_export_gift,
-    question_bank_import_gift,
     question_bank_import_gift_preview,
 )
+from assessments.services.gift_jobs import gift_import_create, gift_import_progress
 from courses.admin_viewsets import no_cohort_notice
+
+RECENT_JOBS = 5
 
 
 def _require(request, codename: str):
@@ -29,30 +38,29 @@ def _require(request, codename: str):
 
 
 def gift_import(request):
-    """Upload → preview of what will be created or updated → import."""
+    """Upload → preview of what will be created or updated → confirm, which queues the
+    import as a job and shows its page."""
     _require(request, "add_question")
-    context = {"upload_form": GiftUploadForm(), "page_title": _("Import GIFT")}
+    context = {
+        "upload_form": GiftUploadForm(),
+        "page_title": _("Import GIFT"),
+        "recent_jobs": list(
+            gift_import_jobs_visible_to(user=request.user)
+            .filter(created_by=request.user)
+            .only("pk", "status", "created_at", "bank_path", "total")[:RECENT_JOBS]
+        ),
+    }
     if request.method == "POST" and "confirm" in request.POST:
         form = GiftConfirmForm(request.POST)
-        if form.is_valid():
-            tags = [t for t in form.cleaned_data["tags"].split(",") if t]
-            try:
-                report = question_bank_import_gift(
-                    text=form.cleaned_data["text"],
-                    bank_path=form.cleaned_data["bank"] or None,
-                    tags=tags,
-                    user=request.user,
-                )
-            except GiftImportError as error:
-                context["problems"] = error.problems
-            else:
-                messages.success(
-                    request,
-                    _("Imported %(c)d new and %(u)d updated questions.")
-                    % {"c": len(report.created), "u": len(report.updated)},
-                )
-                return redirect(reverse("wagtailsnippets_assessments_question:list"))
-    elif request.method == "POST":
+        if not form.is_valid():
+            # Only a tampered or truncated confirm form gets here: the preview made it.
+            return HttpResponseBadRequest(_("The import form was changed. Upload the file again."))
+        tags = [t for t in form.cleaned_data["tags"].split(",") if t]
+        job = gift_import_create(
+            text=form.cleaned_data["text"], bank_path=form.cleaned_data["bank"], tags=tags, user=request.user
+        )
+        return redirect("gift:job", job_id=job.pk)
+    if request.method == "POST":
         form = GiftUploadForm(request.POST, request.FILES)
         context["upload_form"] = form
         if form.is_valid():
@@ -67,6 +75,27 @@ def gift_import(request):
                     initial={"text": text, "bank": bank, "tags": ",".join(tags)}
                 )
     return TemplateResponse(request, "assessments/admin/gift_import.html", context)
+
+
+def gift_import_job(request, job_id: int):
+    """A job's progress while it is queued or running (the page refreshes itself), then its
+    outcome: the banks it filled, or why nothing was imported."""
+    _require(request, "add_question")
+    job = get_object_or_404(gift_import_jobs_visible_to(user=request.user), pk=job_id)
+    processed, total = gift_import_progress(job=job)
+    banks = question_banks_by_path(paths=job.bank_paths) if job.status == GiftImportStatus.DONE else []
+    list_url = reverse("wagtailsnippets_assessments_question:list")
+    return TemplateResponse(
+        request,
+        "assessments/admin/gift_import_job.html",
+        {
+            "job": job,
+            "processed": processed,
+            "total": total,
+            "banks": [(bank, f"{list_url}?{urlencode({'bank': bank.pk})}") for bank in banks],
+            "page_title": _("GIFT import"),
+        },
+    )
 
 
 def gift_export(request):

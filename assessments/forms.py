@@ -7,9 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from assessments.models.questions import build_grading_data, grading_data_errors
+from assessments.services.gift_import import BANK_PATH_MAX_LENGTH, bank_path_errors
 from training_site.input_cleaning import has_control_characters
 
 GIFT_MAX_BYTES = 1024 * 1024
+# taggit's Tag.name column.
+TAG_MAX_LENGTH = 100
 
 
 def _live_forms(formset):
@@ -59,11 +62,26 @@ class QuestionForm(WagtailAdminModelForm):
         return cleaned
 
 
+def _bank_checked(bank: str) -> str:
+    errors = bank_path_errors(bank) if bank else []
+    if errors:
+        raise ValidationError(errors)
+    return bank
+
+
+def _tags_checked(value: str) -> list[str]:
+    tags = [t.strip() for t in value.split(",") if t.strip()]
+    if any(len(tag) > TAG_MAX_LENGTH for tag in tags):
+        raise ValidationError(_("A tag is at most %(max)d characters.") % {"max": TAG_MAX_LENGTH})
+    return tags
+
+
 class GiftUploadForm(forms.Form):
     file = forms.FileField(label=_("GIFT file"), help_text=_("A .gift or .txt file exported from Moodle."))
     bank = forms.CharField(
         label=_("Bank path"),
         required=False,
+        max_length=BANK_PATH_MAX_LENGTH,
         help_text=_("Optional: import every question into this bank instead of the file's $CATEGORY."),
     )
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated competency tags."))
@@ -84,14 +102,27 @@ class GiftUploadForm(forms.Form):
                 )
         return text
 
+    def clean_bank(self):
+        return _bank_checked(self.cleaned_data["bank"])
+
     def clean_tags(self):
-        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+        return _tags_checked(self.cleaned_data["tags"])
 
 
 class GiftConfirmForm(forms.Form):
+    """The previewed upload, posted back to confirm: the upload's checks again, since hidden
+    fields can be changed. Control characters are refused for every form by
+    training_site.input_cleaning.ControlCharacterMiddleware."""
+
     text = forms.CharField(widget=forms.HiddenInput, max_length=GIFT_MAX_BYTES)
-    bank = forms.CharField(widget=forms.HiddenInput, required=False)
+    bank = forms.CharField(widget=forms.HiddenInput, required=False, max_length=BANK_PATH_MAX_LENGTH)
     tags = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_bank(self):
+        return _bank_checked(self.cleaned_data["bank"])
+
+    def clean_tags(self):
+        return ",".join(_tags_checked(self.cleaned_data["tags"]))
 
 
 class GiftExportForm(forms.Form):

@@ -8,7 +8,16 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from assessments.models import Attempt, AttemptState, GradingMethod, Question, QuizAccommodation, QuizPage
+from assessments.models import (
+    Attempt,
+    AttemptState,
+    GiftImportJob,
+    GradingMethod,
+    Question,
+    QuestionBank,
+    QuizAccommodation,
+    QuizPage,
+)
 from courses.models import CoursePage
 from courses.selectors import enrollment_current, learner_records_scope_filter
 
@@ -167,3 +176,26 @@ def accommodation_visible_to(*, user):
         return QuizAccommodation.objects.none()
     scope = learner_records_scope_filter(user=user)
     return QuizAccommodation.objects.all() if scope is None else QuizAccommodation.objects.filter(scope)
+
+
+IMPORT_PERMISSION = "assessments.add_question"
+
+
+def gift_import_jobs_visible_to(*, user):
+    """The one rule for who may see which GIFT import jobs.
+
+    A job holds its uploader's file and outcome: the uploader sees their own (while they
+    may still import questions), an administrator sees every one, and another coordinator
+    gets a 404 like any other user's record. The questions a job imported are shared in
+    the question list as usual.
+    """
+    if not user.is_authenticated or not user.has_perm(IMPORT_PERMISSION):
+        return GiftImportJob.objects.none()
+    if user.is_superuser:
+        return GiftImportJob.objects.all()
+    return GiftImportJob.objects.filter(created_by=user)
+
+
+def question_banks_by_path(*, paths: list[str]) -> list[QuestionBank]:
+    """The banks at these paths, in path order, read in one query."""
+    return list(QuestionBank.objects.filter(path__in=paths).order_by("path"))

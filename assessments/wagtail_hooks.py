@@ -64,6 +64,7 @@ class GiftViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("import/", admin_views.gift_import, name="import"),
+            path("import/<int:job_id>/", admin_views.gift_import_job, name="job"),
             path("export/", admin_views.gift_export, name="export"),
         ]
 

@@ -19,6 +19,7 @@ __all__ = [
     "QuestionType",
     "RubricCriterion",
 ]
+from .jobs import GiftImportJob, GiftImportStatus  # noqa: E402
 from .pages import GradingMethod, QuizPage, QuizSlot, ReviewLevel  # noqa: E402
 from .records import (  # noqa: E402
     Attempt,
@@ -30,6 +31,8 @@ from .records import (  # noqa: E402
 __all__ += [
     "Attempt",
     "AttemptState",
+    "GiftImportJob",
+    "GiftImportStatus",
     "GradingMethod",
     "QuizAccommodation",
     "QuizPage",

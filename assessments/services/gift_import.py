@@ -5,6 +5,7 @@ the GIFT mapping belongs to each question kind (assessments/kinds/).
 """
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -98,17 +99,27 @@ def _children_from_gift(q: gift.GiftQuestion, fmt: str) -> dict:
 
 @transaction.atomic
 def question_bank_import_gift(
-    *, text: str, bank_path: str | None = None, tags: list[str] | tuple[str, ...] = (), user=None
+    *,
+    text: str,
+    bank_path: str | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+    user=None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> GiftImportReport:
     """Import every question of a GIFT file, or none: the whole import is one transaction.
 
     Questions are matched on (bank, title): an existing question gets a new published
     revision; a new one is created. ``bank_path`` overrides the file's $CATEGORY lines.
+    ``progress(done, total)`` is called once the file is parsed and after each question;
+    it runs inside the transaction, so it must not write what others should see to the
+    database (the import job keeps its running count in the cache).
     """
     parsed = _gift_parse_checked(text, bank_path=bank_path)
     report = GiftImportReport()
     banks: dict[str, QuestionBank] = {}
-    for q in parsed:
+    if progress:
+        progress(0, len(parsed))
+    for done, q in enumerate(parsed, start=1):
         path = bank_path or q.category or DEFAULT_BANK
         bank = banks.get(path) or QuestionBank.objects.ensure_path(path)
         banks[path] = bank
@@ -134,11 +145,32 @@ def question_bank_import_gift(
             revision.publish(user=user)
         (report.created if created else report.updated).append(q.title)
         report.questions.append(question)
+        if progress:
+            progress(done, len(parsed))
     return report
 
 
+BANK_NAME_MAX_LENGTH = QuestionBank._meta.get_field("name").max_length
+BANK_PATH_MAX_LENGTH = QuestionBank._meta.get_field("path").max_length
+
+
+def bank_path_errors(path: str) -> list[str]:
+    """Why ``path`` cannot name a bank (empty when it can): each part becomes a bank whose
+    name is the part, and the whole path is stored, each within its column."""
+    errors = []
+    if any(len(part) > BANK_NAME_MAX_LENGTH for part in path.split("/")):
+        errors.append(
+            _("Each part of a bank path is at most %(max)d characters.") % {"max": BANK_NAME_MAX_LENGTH}
+        )
+    if len(_bank_path_normalised(path)) > BANK_PATH_MAX_LENGTH:
+        errors.append(_("A bank path is at most %(max)d characters.") % {"max": BANK_PATH_MAX_LENGTH})
+    return errors
+
+
 def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQuestion]:
-    """The file's questions, or GiftImportError with every problem found before any write."""
+    """The file's questions, or GiftImportError with every problem found before any write.
+
+    ``bank_path`` itself is checked by the callers' forms (bank_path_errors)."""
     try:
         parsed = gift.parse_gift(text)
     except gift.GiftError as error:
@@ -161,6 +193,8 @@ def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQu
     problems = []
     seen = set()
     for q in parsed:
+        if q.category and not bank_path:
+            problems += [(q.line, error) for error in bank_path_errors(q.category)]
         if not q.title:
             problems.append((q.line, _("Every question needs a ::title:: so re-imports can match it.")))
         key = (bank_path or q.category or DEFAULT_BANK, q.title)

@@ -99,15 +99,18 @@ def test_preview_shows_learner_view_and_answer_key(coordinator_client):
     assert 'type="radio"' in html and "100%" in html
 
 
-def test_gift_upload_previews_then_imports(coordinator_client):
+def test_gift_upload_previews_then_imports(coordinator_client, django_capture_on_commit_callbacks):
+    """Upload shows the preview; confirm queues the import job (run in-process here) and
+    sends the coordinator to the job's page."""
     url = reverse("gift:import")
     upload = SimpleUploadedFile("q.gift", GIFT.encode())
     response = coordinator_client.post(url, {"file": upload, "bank": "", "tags": ""})
     html = response.content.decode()
     assert "Preview" in html and "Listening" in html and "Create" in html
     assert not Question.objects.exists()
-    response = coordinator_client.post(url, {"confirm": "1", "text": GIFT, "bank": "", "tags": ""})
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = coordinator_client.post(url, {"confirm": "1", "text": GIFT, "bank": "", "tags": ""})
+    assert response.status_code == 302 and "/admin/gift/import/" in response["Location"]
     assert Question.objects.get().title == "Listening"
 
 

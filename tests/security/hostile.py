@@ -1,13 +1,18 @@
 """The hostile-input corpus and the registry of free-text fields it is posted into.
 
 Later issues extend both: add strings to a category, and register each new free-text
-field with ``HostileField`` (how to post a value, where it is shown, plain or rich).
-tests/security/test_hostile_inputs.py posts every string into every field.
+field with ``HostileField`` (how to post a value, where it is shown, plain or rich), or
+the free-text fields of one form together with ``HostileForm`` (one post fills them all,
+each with a different string). tests/security/test_hostile_inputs.py posts every string
+into every field.
 """
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from training_site.input_cleaning import has_control_characters
 
 SCRIPT = [
     "<script>alert(1)</script>",
@@ -134,13 +139,63 @@ CATEGORIES = {
 STRINGS: list[str] = [value for values in CATEGORIES.values() for value in values]
 
 # What may never survive into rich text after the cleaner: script-capable elements, event
-# handler attributes and javascript:/data:/vbscript: URLs inside a tag.
+# handler attributes and javascript:/data:/vbscript: URLs inside a tag. A check of the raw
+# string: it also matches escaped attribute values that only look like markup (a link
+# whose URL is the text "<img onerror=...>"), so the admin forms' test uses
+# dangerous_markup below, which parses the HTML.
 DANGEROUS_MARKUP = re.compile(
     r"<\s*(script|iframe|object|embed|style|svg|math|link|form)\b"
     r"|<[^>]*\son[a-z]+\s*="
     r"|<[^>]*(href|src|action|xlink:href)\s*=\s*[\"']?\s*(javascript|data|vbscript):",
     re.IGNORECASE,
 )
+
+
+DANGEROUS_ELEMENTS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "style",
+    "svg",
+    "math",
+    "link",
+    "form",
+    "base",
+    "meta",
+}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "srcset"}
+DANGEROUS_SCHEMES = ("javascript:", "data:", "vbscript:")
+
+
+class _MarkupAudit(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in DANGEROUS_ELEMENTS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag} {name}=")
+            # Browsers ignore whitespace and control characters inside a URL's scheme.
+            squashed = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            if name in URL_ATTRIBUTES and squashed.startswith(DANGEROUS_SCHEMES):
+                self.found.append(f"{tag} {name}={value[:30]}")
+
+    handle_startendtag = handle_starttag
+
+
+def dangerous_markup(html: str) -> list[str]:
+    """What in ``html`` a browser would treat as script: a script-capable element, an event
+    handler attribute, or a javascript:/data:/vbscript: URL, as parsed (text and escaped
+    attribute values that merely look like markup are not counted, unlike DANGEROUS_MARKUP,
+    which reads the raw string)."""
+    audit = _MarkupAudit()
+    audit.feed(html)
+    audit.close()
+    return audit.found
 
 
 @dataclass(frozen=True)
@@ -154,3 +209,49 @@ class HostileField:
     show: Callable | None = None
     rich: bool = False
     max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class HostileForm:
+    """Several free-text fields of one form, filled in one post with different strings, so
+    the corpus reaches every field without a post per (field, string).
+
+    ``post(ctx, values)`` sends ``values`` ({field: [strings]}, ``per_post`` strings for
+    each field: rows of an inline formset, blocks of rich text, tags of a tag field) as the
+    form does and returns the response. Where a saved post is displayed: ``show(ctx)``, a
+    URL to fetch after each post, or ``show_all(ctx)``, URLs fetched once at the end that
+    together display everything saved (a listing). ``rich`` names the rich-text fields
+    (cleaned HTML, checked where stored by ``stored_rich(ctx)``, which returns every stored
+    rich-text value); the others must come back escaped. ``shown_as`` maps a field to how
+    its value is displayed when that is not the value itself (a tag field splits at commas
+    or spaces), for the shown-as-text check.
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    post: Callable
+    show: Callable | None = None
+    show_all: Callable | None = None
+    rich: frozenset[str] = frozenset()
+    stored_rich: Callable | None = None
+    shown_as: dict[str, Callable] = field(default_factory=dict)
+    per_post: int = 1
+
+
+def rotations(
+    fields: tuple[str, ...], strings: list[str], *, per_post: int = 1
+) -> Iterator[dict[str, list[str]]]:
+    """Posts that give every field every string at least once: post i gives field j the
+    ``per_post`` strings from position (i + j) * per_post on (cyclically), so each field runs
+    through the whole list and the fields of one post hold different strings. Strings with
+    control characters go in posts of their own: a form carrying one is refused whole (400),
+    which would hide what the other fields do."""
+    clean = [value for value in strings if not has_control_characters(value)]
+    control = [value for value in strings if has_control_characters(value)]
+    for group in (clean, control):
+        n = len(group)
+        for i in range(-(-n // per_post)):
+            yield {
+                name: [group[((i + j) * per_post + m) % n] for m in range(per_post)]
+                for j, name in enumerate(fields)
+            }

@@ -3,27 +3,35 @@
 Never a 500; plain fields come back escaped where they are shown; rich text keeps no
 script, handler or ``javascript:`` URL; a certificate with a hostile name prints it as
 text and fetches nothing. The counts are printed (run with ``-s``) for the closing note.
+
+FIELDS get one post per (field, string). FORMS, the coordinators' admin forms (question
+editor, question bank, GIFT import job), get several fields and strings per post, since
+each post there costs about a second (a snippet with revisions, then its edit page).
 """
 
+import json
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
+from taggit.utils import parse_tags
 from wagtail.models import Site
 
-from assessments.models import Question, RubricCriterion
+from assessments.models import Question, QuestionBank, RubricCriterion
 from assessments.services import attempts
 from assessments.services.gift_import import question_bank_import_gift
 from certificates import services as certificate_services
 from certificates.models import Certificate, CertificateStatus
 from courses.models import Cohort, ModulePage
 from courses.services import enrollment_create
+from tests.assessments.test_admin import question_post
 from tests.certificates.factories import CertificateFactory, complete_course
 from tests.certificates.test_rendering import RecordingFetcher, only_allowed, read_pdf, squashed
 from tests.factories import UserFactory, build_quiz, course_lessons
-from tests.security.hostile import DANGEROUS_MARKUP, STRINGS, HostileField
+from tests.security.hostile import STRINGS, HostileField, HostileForm, dangerous_markup, rotations
 from training_site.input_cleaning import has_control_characters
 
 pytestmark = pytest.mark.django_db
@@ -76,12 +84,108 @@ def _revoke(ctx, value: str):
     )
 
 
-def _gift(ctx, value: str):
+def _gift_upload(ctx, value: str):
     ctx.gift_count += 1
-    text = f"::Hostile {ctx.gift_count}::[html]Pick {value}{{=yes ~no}}\n"
-    return ctx.admin_client.post(
-        reverse("gift:import"), {"confirm": "1", "text": text, "bank": "hostile", "tags": ""}
+    text = f"::Upload {ctx.gift_count}::[html]Pick {value}{{=yes ~no}}\n"
+    upload = SimpleUploadedFile("hostile.gift", text.encode())
+    return ctx.admin_client.post(reverse("gift:import"), {"file": upload, "bank": "hostile", "tags": ""})
+
+
+def _gift_job(ctx, values: dict[str, list[str]]):
+    """Confirm an import (the job runs in-process once the request's work commits)."""
+    ctx.gift_count += 1
+    [stem], [bank], [tags] = values["stem"], values["bank path"], values["tags"]
+    text = f"::Hostile {ctx.gift_count}::[html]Pick {stem}{{=yes ~no}}\n"
+    with ctx.on_commit(execute=True):
+        response = ctx.admin_client.post(
+            reverse("gift:import"), {"confirm": "1", "text": text, "bank": bank, "tags": tags}
+        )
+    ctx.shown_url = response.get("Location")
+    return response
+
+
+def _contentstate(values: list[str]) -> str:
+    """The editor's JSON with a paragraph per value, holding it as text (bold) and as the
+    URL of a link over it: what a crafted post, not the editor, can send."""
+    blocks, links = [], {}
+    for number, value in enumerate(values):
+        span = {"offset": 0, "length": len(value)}
+        blocks.append(
+            {
+                "key": f"h{number}",
+                "type": "unstyled",
+                "text": value,
+                "depth": 0,
+                "inlineStyleRanges": [{**span, "style": "BOLD"}],
+                "entityRanges": [{**span, "key": number}],
+                "data": {},
+            }
+        )
+        links[str(number)] = {"type": "LINK", "mutability": "MUTABLE", "data": {"url": value}}
+    return json.dumps({"blocks": blocks, "entityMap": links})
+
+
+def _question(ctx, values: dict[str, list[str]]):
+    """The admin question editor: a single-choice question whose options, rubric rows, stem
+    and general feedback paragraphs and tags each carry several strings (every kind's
+    panels are in the form and saved, whatever the type)."""
+    ctx.question_count += 1
+    options = [
+        {"text": text, "fraction": "1" if row == 0 else "0", "feedback": feedback}
+        for row, (text, feedback) in enumerate(
+            zip(values["option text"], values["option feedback"], strict=True)
+        )
+    ]
+    criteria = [{"criterion": text, "points": "1", "levels": "[]"} for text in values["rubric criterion"]]
+    data = question_post(
+        ctx.editor_bank.pk,
+        qtype="single_choice",
+        title=f"Hostile {ctx.question_count}",
+        options=options,
+        rubric_criteria=criteria,
     )
+    data["stem"] = _contentstate(values["stem"])
+    data["general_feedback"] = _contentstate(values["general feedback"])
+    data["tags"] = _typed_tags(values["tags"])
+    return ctx.admin_client.post(reverse("wagtailsnippets_assessments_question:add"), data)
+
+
+def _question_shown(ctx) -> str:
+    question = Question.objects.filter(bank=ctx.editor_bank).latest("pk")
+    return reverse("wagtailsnippets_assessments_question:edit", args=[question.pk])
+
+
+def _bank(ctx, values: dict[str, list[str]]):
+    ctx.bank_count += 1
+    [name] = values["name"]
+    data = {"name": name, "parent": "", "path": f"hostile-bank-{ctx.bank_count:03d}", "description": ""}
+    return ctx.admin_client.post(reverse("wagtailsnippets_assessments_questionbank:add"), data)
+
+
+def _banks_listed(ctx) -> list[str]:
+    """The bank listing, every page of it (sorted by path, so the hostile banks are together)."""
+    pages = -(-QuestionBank.objects.count() // 20)
+    url = reverse("wagtailsnippets_assessments_questionbank:list")
+    return [f"{url}?p={page}" for page in range(1, pages + 1)]
+
+
+def _typed_tags(strings: list[str]) -> str:
+    """Several tags as the tag widget posts them: quoted when they hold a space, joined by
+    commas."""
+    return ", ".join(f'"{tag}"' if " " in tag else tag for tag in strings)
+
+
+def _tags_shown(strings: list[str]) -> list[str]:
+    """The tags the tag field makes of what was typed (taggit's parsing)."""
+    return parse_tags(_typed_tags(strings))
+
+
+def _job_tags_shown(strings: list[str]) -> list[str]:
+    return [tag.strip() for value in strings for tag in value.split(",") if tag.strip()]
+
+
+def _stored_rich(ctx) -> list[str]:
+    return [html for row in Question.objects.values_list("stem", "general_feedback") for html in row]
 
 
 def _cohort(ctx, **fields):
@@ -116,7 +220,7 @@ FIELDS: list[HostileField] = [
         lambda ctx: reverse("accounts:profile"),
         max_length=200,
     ),
-    HostileField("GIFT stem (admin import)", _gift, None, rich=True),
+    HostileField("GIFT stem (upload preview)", _gift_upload, None, rich=True),
     HostileField(
         "certificate settings issuer",
         lambda ctx, v: _settings_post(ctx, issuer_name=v),
@@ -148,6 +252,32 @@ FIELDS: list[HostileField] = [
 ]
 
 
+# Forms whose free-text fields are filled together, different strings in each field.
+FORMS: list[HostileForm] = [
+    HostileForm(
+        "question editor",
+        ("stem", "option text", "option feedback", "general feedback", "rubric criterion", "tags"),
+        _question,
+        _question_shown,
+        rich=frozenset({"stem", "general feedback"}),
+        stored_rich=_stored_rich,
+        shown_as={"tags": _tags_shown},
+        # Eight rows, paragraphs and tags a post: 12 posts instead of 89 (each about a second).
+        per_post=8,
+    ),
+    HostileForm("question bank", ("name",), _bank, show_all=_banks_listed),
+    HostileForm(
+        "GIFT import job",
+        ("stem", "bank path", "tags"),
+        _gift_job,
+        lambda ctx: ctx.shown_url,
+        rich=frozenset({"stem"}),
+        stored_rich=_stored_rich,
+        shown_as={"tags": _job_tags_shown},
+    ),
+]
+
+
 LEARNER_FIELDS = {
     "reflection note",
     "essay autosave",
@@ -158,7 +288,7 @@ LEARNER_FIELDS = {
 
 
 @pytest.fixture
-def ctx(learner, course):
+def ctx(learner, course, django_capture_on_commit_callbacks):
     enrollment_create(learner=learner, course=course)
     lesson = course_lessons(course)[0]
     question_bank_import_gift(text="::Essay::Tell us.{}\n\n::Word::Say it.{=yes}", bank_path="free")
@@ -186,6 +316,11 @@ def ctx(learner, course):
         settings_url=reverse("wagtailsettings:edit", args=["certificates", "certificatesettings", site.pk]),
         gift_count=0,
         cohort=Cohort.objects.create(name="Hostile cohort"),
+        bank_count=0,
+        question_count=0,
+        editor_bank=QuestionBank.objects.ensure_path("hostile-editor"),
+        on_commit=django_capture_on_commit_callbacks,
+        shown_url=None,
     )
 
 
@@ -195,6 +330,50 @@ def _shown_escaped(html: str, value: str, max_length: int | None) -> bool:
     return sample in html
 
 
+def _display_problems(
+    name: str, value: str, html: str, *, rich: bool, max_length: int | None = None
+) -> list[tuple]:
+    """What is wrong with how ``value`` (posted into field ``name``) comes back in ``html``."""
+    problems = []
+    if any(c in value for c in "<>\"'") and value.strip() in html:
+        problems.append((name, value[:60], "shown unescaped"))
+    plain_text = not rich and not has_control_characters(value) and value.strip()
+    if plain_text and not _shown_escaped(html, value, max_length):
+        problems.append((name, value[:60], "not shown as text"))
+    return problems
+
+
+def _form_display_problems(form: HostileForm, name: str, strings: list[str], html: str) -> list[tuple]:
+    """Display problems of the strings one post put into one field of ``form``."""
+    label = f"{form.name}: {name}"
+    if name in form.shown_as:
+        # Shown as something else (tags as the tag field parses what was typed): each
+        # string must not come back unescaped, and each piece must come back as text.
+        problems = [
+            (label, value[:60], "shown unescaped")
+            for value in strings
+            if any(c in value for c in "<>\"'") and value.strip() in html
+        ]
+        # Tags match case-insensitively: a tag typed again in other case is the first one.
+        pieces = form.shown_as[name](strings)
+        if not all(_shown_escaped(html.lower(), piece.lower(), None) for piece in pieces):
+            problems.append((label, repr(strings)[:60], "not shown as text"))
+        return problems
+    return [p for value in strings for p in _display_problems(label, value, html, rich=name in form.rich)]
+
+
+def _refused(response, name: str, value: str, problems: list) -> bool:
+    """True when the post was refused (nothing to look at); a 500 is recorded."""
+    if response.status_code >= 500:
+        problems.append((name, value[:60], response.status_code))
+        return True
+    if response.status_code >= 400:
+        # Refused with a message (control characters, over-long, tampered): nothing stored.
+        assert response.status_code == 400, (name, value[:60], response.status_code)
+        return True
+    return False
+
+
 def test_every_hostile_string_in_every_field(ctx, capsys):
     problems = []
     checked = 0
@@ -202,12 +381,7 @@ def test_every_hostile_string_in_every_field(ctx, capsys):
         for value in STRINGS:
             checked += 1
             response = field.post(ctx, value)
-            if response.status_code >= 500:
-                problems.append((field.name, value[:60], response.status_code))
-                continue
-            if response.status_code >= 400:
-                # Refused with a message (control characters, over-long): nothing stored.
-                assert response.status_code == 400, (field.name, value[:60], response.status_code)
+            if _refused(response, field.name, value, problems):
                 continue
             if response.status_code == 200 or not field.show:
                 # Shown on the response itself: the results page, or the form re-rendered
@@ -216,20 +390,81 @@ def test_every_hostile_string_in_every_field(ctx, capsys):
             else:
                 viewer = ctx.learner_client if field.name in LEARNER_FIELDS else ctx.admin_client
                 html = viewer.get(field.show(ctx)).content.decode()
-            if any(c in value for c in "<>\"'") and value.strip() in html:
-                problems.append((field.name, value[:60], "shown unescaped"))
-            plain_text = not field.rich and not has_control_characters(value) and value.strip()
-            if plain_text and not _shown_escaped(html, value, field.max_length):
-                problems.append((field.name, value[:60], "not shown as text"))
-        if field.rich:
-            for stem in Question.objects.filter(bank__path="hostile").values_list("stem", flat=True):
-                assert not DANGEROUS_MARKUP.search(stem), stem
+            problems += _display_problems(
+                field.name, value, html, rich=field.rich, max_length=field.max_length
+            )
     with capsys.disabled():
         print(  # noqa: T201 - the count goes in the closing note
             f"\nhostile inputs: {len(FIELDS)} fields × {len(STRINGS)} strings = {checked} posts"
         )
     assert checked == len(FIELDS) * len(STRINGS) >= 10 * 80
     assert problems == [], "\n".join(map(repr, problems))
+
+
+def test_every_hostile_string_in_every_field_of_the_coordinators_forms(ctx, capsys):
+    """The admin's forms get several strings per post, a different one in each field (see
+    hostile.rotations), so every string still reaches every field. Rich text is checked
+    where it is stored: no script, handler or javascript: URL survives."""
+    problems, reached, posts, saved = [], set(), 0, 0
+    for form in FORMS:
+        listed = []  # saved values displayed by show_all at the end
+        for values in rotations(form.fields, STRINGS, per_post=form.per_post):
+            posts += 1
+            reached.update((form.name, name, value) for name, strings in values.items() for value in strings)
+            response = form.post(ctx, values)
+            first = next(iter(values.values()))[0]
+            if _refused(response, f"{form.name}: {', '.join(values)}", first, problems):
+                continue
+            typed = [(name, value) for name, strings in values.items() for value in strings]
+            if response.status_code == 200:
+                # The form re-rendered with its errors and the values as typed.
+                html = response.content.decode()
+            elif form.show_all:
+                saved += 1
+                listed += typed
+                continue
+            else:
+                saved += 1
+                html = ctx.admin_client.get(form.show(ctx)).content.decode()
+            for name, strings in values.items():
+                problems += _form_display_problems(form, name, strings, html)
+        if listed:
+            html = "".join(ctx.admin_client.get(url).content.decode() for url in form.show_all(ctx))
+            for name, value in listed:
+                problems += _display_problems(f"{form.name}: {name}", value, html, rich=False)
+        if form.stored_rich:
+            problems += [
+                (form.name, html[:60], "script stored", found)
+                for html in form.stored_rich(ctx)
+                if (found := dangerous_markup(html))
+            ]
+    fields = sum(len(form.fields) for form in FORMS)
+    with capsys.disabled():
+        print(  # noqa: T201 - the count goes in the closing note
+            f"\nhostile inputs, coordinators' forms: {fields} fields × {len(STRINGS)} strings "
+            f"({len(reached)} reached) in {posts} posts, {saved} saved"
+        )
+    assert len(reached) == fields * len(STRINGS)
+    assert saved > posts // 2, "most posts must be saved, or the stored values go untested"
+    assert problems == [], "\n".join(map(repr, problems))
+
+
+def test_rich_text_not_in_the_editors_format_is_refused_with_400(admin_user):
+    """The admin's rich-text fields post the editor's JSON; raw HTML or broken JSON in
+    their place is a tampered form: 400, nothing saved, never a 500."""
+    from assessments.models import QuestionBank
+    from tests.assessments.test_admin import question_post
+
+    bank = QuestionBank.objects.ensure_path("tampered")
+    client = _client(admin_user)
+    url = reverse("wagtailsnippets_assessments_question:add")
+    for raw in ["<p>Raw <script>alert(1)</script></p>", '{"blocks": "x"}', "[1, 2]", "{not json"]:
+        data = question_post(bank.pk, qtype="true_false", title="Raw")
+        data["tf_answer"] = "true"
+        data["stem"] = raw
+        response = client.post(url, data)
+        assert response.status_code == 400, (raw, response.status_code)
+    assert not Question.objects.exists()
 
 
 def test_certificate_with_a_hostile_name_prints_text_and_fetches_nothing(learner, course, capsys):
@@ -247,3 +482,23 @@ def test_certificate_with_a_hostile_name_prints_text_and_fetches_nothing(learner
             assert squashed(name) in squashed(reader.pages[0].extract_text()), name
     with capsys.disabled():
         print(f"\ncertificate PDF: {len(names)} hostile names rendered")  # noqa: T201
+
+
+@pytest.mark.parametrize(
+    ("html", "dangerous"),
+    [
+        ('<p><a href="javascript:alert(1)">x</a></p>', True),
+        ('<p><a href=" java\tscript:alert(1)">x</a></p>', True),
+        ('<a href="DATA:text/html,x">x</a>', True),
+        ("<p><img src=x onerror=alert(1)></p>", True),
+        ("<p><script>alert(1)</script></p>", True),
+        ("<svg/onload=alert(1)>", True),
+        ('<p><a href="&lt;img src=x onerror=alert(1)&gt;">x</a></p>', False),
+        ('<p><a href="https://example.org/?q=javascript:">x</a></p>', False),
+        ("<p>&lt;script&gt;alert(1)&lt;/script&gt; onclick=x</p>", False),
+    ],
+)
+def test_dangerous_markup_reads_html_as_a_browser_would(html, dangerous, db):
+    """The rich-text check finds script, handlers and script URLs as parsed, and not text
+    or escaped attribute values that only look like them."""
+    assert bool(dangerous_markup(html)) is dangerous

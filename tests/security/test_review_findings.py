@@ -182,8 +182,9 @@ def test_s9_unicode_next_lesson_is_400(learner, course):
     assert response.status_code == 400
 
 
-def test_s10_gift_stem_empty_after_cleaning_is_a_line_error(admin_user):
-    """A stem the cleaner empties is reported on its line at upload and at confirm."""
+def test_s10_gift_stem_empty_after_cleaning_is_a_line_error(admin_user, django_capture_on_commit_callbacks):
+    """A stem the cleaner empties is reported on its line at upload and, for a confirm
+    posted anyway, on the import job's page."""
     text = "::Good::Fine.{=yes}\n\n::Bad::[html]<img src=x onerror=alert(1)>{=yes}\n"
     client = probe(admin_user)
     url = reverse("gift:import")
@@ -192,8 +193,11 @@ def test_s10_gift_stem_empty_after_cleaning_is_a_line_error(admin_user):
     html = response.content.decode()
     assert "line 3" in html.lower() or ">3<" in html
     assert "empty" in html
-    response = client.post(url, {"confirm": "1", "text": text, "bank": "", "tags": ""})
-    assert response.status_code == 200 and "empty" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"confirm": "1", "text": text, "bank": "", "tags": ""})
+    assert response.status_code == 302
+    job_page = client.get(response["Location"])
+    assert job_page.status_code == 200 and "empty" in job_page.content.decode()
     assert not Question.objects.exists()
 
 

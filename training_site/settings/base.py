@@ -275,10 +275,22 @@ CELERY_BEAT_SCHEDULE["requeue-stale-certificate-renders"] = {
     "task": "certificates.tasks.certificate_render_requeue_stale",
     "schedule": CERTIFICATE_RENDER_SWEEP_INTERVAL,
 }
+# GIFT imports confirmed in the admin run as a task (assessments/tasks.py: hard limit 300 s).
+# Same rules as the renders: a claim older than GIFT_IMPORT_STALE_AFTER (above the hard limit)
+# may be taken over, the sweep requeues such jobs every GIFT_IMPORT_SWEEP_INTERVAL seconds,
+# and check_consistency reports a job still pending or running after GIFT_IMPORT_STUCK_AFTER.
+GIFT_IMPORT_STALE_AFTER = int(os.environ.get("GIFT_IMPORT_STALE_AFTER", "330"))
+GIFT_IMPORT_SWEEP_INTERVAL = float(os.environ.get("GIFT_IMPORT_SWEEP_INTERVAL", "60"))
+GIFT_IMPORT_STUCK_AFTER = int(os.environ.get("GIFT_IMPORT_STUCK_AFTER", str(15 * 60)))
+CELERY_BEAT_SCHEDULE["requeue-stale-gift-imports"] = {
+    "task": "assessments.tasks.gift_import_requeue_stale",
+    "schedule": GIFT_IMPORT_SWEEP_INTERVAL,
+}
 # check_consistency runs these (dotted paths to callables taking ``fix`` and returning a
 # list of training_site.consistency.Finding). Each app contributes its own.
 CONSISTENCY_CHECKS: list[str] = [
     "assessments.consistency.attempts_never_graded",
+    "assessments.consistency.gift_import_jobs_stuck",
     "certificates.consistency.completed_enrollments_without_certificate",
     "certificates.consistency.certificates_stuck",
     "certificates.consistency.certificates_without_pdf",
@@ -303,6 +315,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Liaison Academy"
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Draftail, but a rich-text value that is not the editor's JSON is a 400, not a 500.
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {"WIDGET": "training_site.rich_text.CheckedDraftailRichTextArea"},
+}
 # allauth's password reset is the only one: it is rate limited and never reveals accounts.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.services.gift_import import GiftImportError, question_bank_import_gift
+from assessments.services.gift_import import GiftImportError, bank_path_errors, question_bank_import_gift
 
 
 class Command(BaseCommand):
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         import sys
 
         source = options["file"]
+        if options["bank"] and (errors := bank_path_errors(options["bank"])):
+            raise CommandError(" ".join(errors))
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
