@@ -637,6 +637,11 @@ def test_short_answer_correct_response_keeps_author_spelling() -> None:
     assert correct_response(short_data((r"5\*3", 1))) == "5*3"
     key = correct_response(short_data(("a * b", 1)))
     assert grade(short_data(("a * b", 1)), key).score == 1
+    # Learners see this key at the correct-answers review level, so its spelling matters: a
+    # literal star stays while a wildcard goes, and a wildcard that must match something
+    # reads as one "x".
+    assert correct_response(short_data((r"a\*b*", 1))) == "a*b"
+    assert key == "a x b"
 
 
 # --- examples: numeric ----------------------------------------------------------------------
@@ -1220,3 +1225,15 @@ def test_rubric_boundaries_are_inclusive() -> None:
     """A criterion without levels takes anything from 0 to its points, both ends included."""
     assert grade_rubric(RUBRIC, {"tone": 0, "c": 0}) == 0
     assert grade_rubric(RUBRIC, {"tone": 4, "c": 2}) == Decimal(6)
+
+
+def test_weights_sum_to_one_within_the_tolerance_both_ways_ignoring_negatives() -> None:
+    """The one tolerance (0.01%) for multiple-response weights, at its edges: 0.9999 and
+    1.0001 count as 1, 0.9998 and 1.0002 do not; negative weights are penalties, not part
+    of the sum."""
+    assert graders.weights_sum_to_one(["0.5", "0.4999"])
+    assert graders.weights_sum_to_one(["0.5", "0.5001"])
+    assert not graders.weights_sum_to_one(["0.5", "0.4998"])
+    assert not graders.weights_sum_to_one(["0.5", "0.5002"])
+    assert graders.weights_sum_to_one([1, "-0.5", 0])
+    assert not graders.weights_sum_to_one(["-1", "0"])
