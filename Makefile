@@ -92,6 +92,7 @@ MUTANTS := "courses.progress.*" \
 	"certificates.selectors.x_certificate_for_download__mutmut_*" \
 	"assessments.graders.*" \
 	"assessments.services.review.x__status__mutmut_*" \
+	"assessments.services.review.x__score__mutmut_*" \
 	"assessments.services.review.x_review_level_allowed__mutmut_*" \
 	"assessments.services.review.x_attempt_review__mutmut_*" \
 	"assessments.services.review.x_attempt_next_steps__mutmut_*" \
