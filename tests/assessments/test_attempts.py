@@ -424,6 +424,7 @@ def test_an_attempt_is_finalised_at_its_deadline_and_not_before(learner, enrolle
     assert Attempt.objects.get(pk=attempt.pk).state == AttemptState.IN_PROGRESS
     done = services.attempt_finalise_if_expired(attempt=attempt, now=attempt.deadline)
     assert done.state == AttemptState.GRADED and done.submitted_at == attempt.deadline
+    assert done.graded_at == attempt.deadline  # graded on the clock it was given
     assert Attempt.objects.get(pk=attempt.pk).state == AttemptState.GRADED
 
 

@@ -234,3 +234,38 @@ def test_review_opens_at_the_review_date_exactly(module, learner, enrolled, mark
     assert before["review_level"] == ReviewLevel.SCORE_ONLY and before["review_later"] == close
     assert at["review_level"] == ReviewLevel.CORRECT_ANSWERS and at["review_later"] is None
     assert len(at["review_items"]) == 6
+
+
+def test_an_essay_is_pending_until_graded_then_scored_like_any_answer(module, learner, enrolled):
+    """An essay waiting for a coordinator reads "pending" (the attempt waits for grading);
+    once graded it is correct, partial or incorrect by its score like any other answer."""
+    from assessments.models import Question, RubricCriterion
+    from assessments.services.gift_import import question_bank_import_gift
+
+    question_bank_import_gift(text="::Essay::Tell us.{}\n\n::TF::Sky is blue.{T}", bank_path="essays")
+    essay = Question.objects.get(title="Essay")
+    essay.marks = 4  # the rubric's points
+    RubricCriterion.objects.create(
+        question=essay, criterion="Clear", points=4, levels=[{"points": 0}, {"points": 2}, {"points": 4}]
+    )
+    essay.save_revision().publish()
+    quiz = build_quiz(
+        module, questions=[essay, Question.objects.get(title="TF")], review_level=ReviewLevel.RESPONSES
+    )
+    attempt = services.quiz_start(learner=learner, quiz=quiz)
+    for response in attempt.responses.all():
+        response.answer = "My thoughts." if response.grading_data["type"] == "essay" else True
+        response.save(update_fields=["answer"])
+    attempt = services.attempt_submit(attempt_id=attempt.pk, learner=learner)
+    review = attempt_review(attempt=attempt, now=timezone.now())
+    assert review["result"]["waiting_for_grading"] is True
+    assert review["result"]["percent"] is None and review["result"]["score"] is None
+    assert [i["status"] for i in review["review_items"]] == ["pending", "correct"]
+    response = attempt.responses.get(needs_manual=True)
+    criterion = response.grading_data["rubric"][0]["id"]
+    attempt = services.response_grade_manual(
+        response_id=response.pk, selections={criterion: 2}, grader=learner
+    )
+    review = attempt_review(attempt=attempt, now=timezone.now())
+    assert review["result"]["waiting_for_grading"] is False
+    assert [i["status"] for i in review["review_items"]] == ["partial", "correct"]
