@@ -12,6 +12,7 @@ Loaded with ``-p tests.mutation_owners`` from ``[tool.mutmut] pytest_add_cli_arg
 """
 
 import os
+import resource
 
 OWNERS = {
     "assessments.graders.": (
@@ -30,8 +31,27 @@ OWNERS = {
 }
 
 
+# The graders are pure: their owning tests take about 5 CPU seconds, so a grader mutant still
+# running after this many more is an endless loop (several _glob_match and _compile_pattern
+# mutants never advance their index). mutmut's own limit would let each run for about a
+# minute of CPU. The process gets SIGXCPU, which mutmut records as a timeout.
+PURE_CPU_SECONDS = {"assessments.graders.": 30}
+
+
 def owning_tests(mutant: str) -> tuple[str, ...] | None:
     return next((files for prefix, files in OWNERS.items() if mutant.startswith(prefix)), None)
+
+
+def pytest_configure(config):
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    seconds = next((s for prefix, s in PURE_CPU_SECONDS.items() if mutant.startswith(prefix)), None)
+    if seconds is None:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    limit = int(usage.ru_utime + usage.ru_stime) + seconds
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
 
 
 def pytest_collection_modifyitems(config, items):
