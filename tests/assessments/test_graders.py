@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from assessments import graders
 from assessments.graders import (
     QUESTION_TYPES,
+    SHORT_ANSWER_MAX_CHARS,
     GradeResult,
     correct_response,
     grade,
@@ -1237,3 +1238,10 @@ def test_weights_sum_to_one_within_the_tolerance_both_ways_ignoring_negatives() 
     assert not graders.weights_sum_to_one(["0.5", "0.5002"])
     assert graders.weights_sum_to_one([1, "-0.5", 0])
     assert not graders.weights_sum_to_one(["-1", "0"])
+
+
+def test_an_accepted_answer_may_be_as_long_as_a_response() -> None:
+    """An accepted short answer of 1000 characters (a response's limit) is fine; 1001 is an
+    authoring error (see AUTHORING_ERRORS)."""
+    longest = "a" * SHORT_ANSWER_MAX_CHARS
+    assert grade(_short({"text": longest, "fraction": 1}), longest).score == Decimal("1.00")
