@@ -90,9 +90,18 @@ MUTANTS := "courses.progress.*" \
 	"courses.services.x_activity_result_record__mutmut_*" \
 	"certificates.selectors.x_certificate_visible_to__mutmut_*" \
 	"certificates.selectors.x_certificate_for_download__mutmut_*" \
-	"assessments.graders.*"
+	"assessments.graders.*" \
+	"assessments.services.review.x__status__mutmut_*" \
+	"assessments.services.review.x__score__mutmut_*" \
+	"assessments.services.review.x_review_level_allowed__mutmut_*" \
+	"assessments.services.review.x_attempt_review__mutmut_*" \
+	"assessments.services.review.x_attempt_next_steps__mutmut_*" \
+	"assessments.services.attempts.x__deadline__mutmut_*" \
+	"assessments.services.attempts.x_attempt_finalise_if_expired__mutmut_*" \
+	"assessments.selectors.x_attempt_visible_to__mutmut_*" \
+	"assessments.selectors.x_attempt_for_learner__mutmut_*"
 
-mutation: setup ## Mutation testing of the progress, completion, access and grader rules (slow; not in CI)
+mutation: setup ## Mutation testing of the progress, completion, grader, review, deadline and access rules (slow; not in CI; docs/mutation.md)
 	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 1 $(MUTANTS)
 	$(PY) scripts/mutation_summary.py $(MUTANTS)

@@ -47,6 +47,7 @@ TARGETS = [
     ("assessments/graders.py", "grade_essay", GRADER_TESTS),
     ("assessments/graders.py", "grade_rubric", GRADER_TESTS),
     ("assessments/graders.py", "correct_response", GRADER_TESTS),
+    ("assessments/graders.py", "weights_sum_to_one", GRADER_TESTS),
 ]
 
 COMPARE_SWAPS = {

@@ -1,12 +1,12 @@
 """Who may see which attempts: one selector, and a grade_attempt permission for grading."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Attempt
-from assessments.selectors import attempt_visible_to
+from assessments.selectors import attempt_for_learner, attempt_visible_to
 from assessments.services import attempts as services
 from courses.services import cohort_coordinators_set, cohort_open_enrollment_get
 from tests.factories import UserFactory, make_coordinator
@@ -76,3 +76,25 @@ def test_another_learners_attempt_is_404(attempt, client):
 def test_migration_gave_coordinators_grade_attempt():
     group = Group.objects.get(name=COORDINATORS)
     assert group.permissions.filter(codename="grade_attempt", content_type__app_label="assessments").exists()
+
+
+def test_anonymous_visitors_see_no_attempts(attempt):
+    assert list(attempt_visible_to(user=AnonymousUser())) == []
+    assert list(attempt_visible_to(user=AnonymousUser(), as_grader=True)) == []
+
+
+def test_attempt_for_learner_gives_the_learners_own_attempt_with_its_quiz(
+    attempt, learner, django_assert_num_queries
+):
+    """The learner's attempt comes with its quiz in the same query; anyone else's, or an id
+    that does not exist, is Attempt.DoesNotExist (the views turn it into a 404)."""
+    with django_assert_num_queries(1):
+        found = attempt_for_learner(learner=learner, attempt_id=attempt.pk)
+        assert found == attempt and found.quiz.pk == attempt.quiz_id
+    coordinator = UserFactory()
+    coordinator.groups.add(Group.objects.get(name=COORDINATORS))
+    for user in (UserFactory(), coordinator):
+        with pytest.raises(Attempt.DoesNotExist):
+            attempt_for_learner(learner=user, attempt_id=attempt.pk)
+    with pytest.raises(Attempt.DoesNotExist):
+        attempt_for_learner(learner=learner, attempt_id=attempt.pk + 1000)

@@ -384,3 +384,53 @@ def test_course_outline_shows_quiz_status(learner_client, learner, enrolled, cou
     services.attempt_submit(attempt_id=attempt.pk, learner=learner, data=correct_post(attempt))
     html = learner_client.get(course.url).content.decode()
     assert "passed (100%)" in html
+
+
+# --- the deadline, rule by rule (found by `make mutation`) ----------------------------------
+
+
+def test_no_time_limit_and_no_close_date_means_no_deadline(learner, enrolled, module, questions):
+    """Without a time limit extra time has nothing to extend: no deadline at all."""
+    quiz = build_quiz(module, questions=questions, title="Open-ended")
+    QuizAccommodation.objects.create(learner=learner, quiz=quiz, extra_minutes=30)
+    assert services.quiz_start(learner=learner, quiz=quiz).deadline is None
+
+
+def test_close_date_alone_is_the_deadline(learner, enrolled, module, questions):
+    start = timezone.now()
+    close = start + timedelta(hours=3)
+    quiz = build_quiz(module, questions=questions, close_at=close, title="Closes")
+    assert services.quiz_start(learner=learner, quiz=quiz, now=start).deadline == close
+
+
+def test_time_limit_with_extra_time_before_a_later_close_date(learner, enrolled, module, questions):
+    """The earlier of (start + limit + the learner's extra time) and the close date wins."""
+    start = timezone.now()
+    quiz = build_quiz(
+        module, questions=questions, time_limit_minutes=30, close_at=start + timedelta(hours=2), title="Both"
+    )
+    QuizAccommodation.objects.create(learner=learner, quiz=quiz, extra_minutes=15)
+    assert services.quiz_start(learner=learner, quiz=quiz, now=start).deadline == start + timedelta(
+        minutes=45
+    )
+
+
+def test_an_attempt_is_finalised_at_its_deadline_and_not_before(learner, enrolled, module, questions):
+    quiz = build_quiz(module, questions=questions, time_limit_minutes=10, title="Ten minutes")
+    start = timezone.now() - timedelta(days=1)  # a clock of its own, far from the real one
+    attempt = services.quiz_start(learner=learner, quiz=quiz, now=start)
+    early = services.attempt_finalise_if_expired(attempt=attempt, now=attempt.deadline - timedelta(seconds=1))
+    assert early.state == AttemptState.IN_PROGRESS
+    assert Attempt.objects.get(pk=attempt.pk).state == AttemptState.IN_PROGRESS
+    done = services.attempt_finalise_if_expired(attempt=attempt, now=attempt.deadline)
+    assert done.state == AttemptState.GRADED and done.submitted_at == attempt.deadline
+    assert done.graded_at == attempt.deadline  # graded on the clock it was given
+    assert Attempt.objects.get(pk=attempt.pk).state == AttemptState.GRADED
+
+
+def test_an_attempt_without_a_deadline_is_never_finalised(learner, enrolled, module, questions):
+    quiz = build_quiz(module, questions=questions, title="Untimed")
+    attempt = services.quiz_start(learner=learner, quiz=quiz)
+    later = timezone.now() + timedelta(days=365)
+    assert services.attempt_finalise_if_expired(attempt=attempt, now=later).state == AttemptState.IN_PROGRESS
+    assert Attempt.objects.get(pk=attempt.pk).state == AttemptState.IN_PROGRESS

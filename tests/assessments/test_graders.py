@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from assessments import graders
 from assessments.graders import (
     QUESTION_TYPES,
+    SHORT_ANSWER_MAX_CHARS,
     GradeResult,
     correct_response,
     grade,
@@ -637,6 +638,11 @@ def test_short_answer_correct_response_keeps_author_spelling() -> None:
     assert correct_response(short_data((r"5\*3", 1))) == "5*3"
     key = correct_response(short_data(("a * b", 1)))
     assert grade(short_data(("a * b", 1)), key).score == 1
+    # Learners see this key at the correct-answers review level, so its spelling matters: a
+    # literal star stays while a wildcard goes, and a wildcard that must match something
+    # reads as one "x".
+    assert correct_response(short_data((r"a\*b*", 1))) == "a*b"
+    assert key == "a x b"
 
 
 # --- examples: numeric ----------------------------------------------------------------------
@@ -1006,3 +1012,236 @@ def test_compile_grading_refuses_malformed_grading_data() -> None:
         graders.compile_grading({"type": "bogus", "marks": 1})
     with pytest.raises(ValueError, match="marks"):
         graders.compile_grading({"type": "single_choice", "marks": 0, "options": []})
+
+
+# --- what an author is told (grading_data_errors shows these in the question preview) --------
+
+
+def _option(option_id: str = "a", fraction: object = 1, **changes: object) -> dict[str, Any]:
+    return {"id": option_id, "text": "A", "fraction": fraction, "feedback": "", **changes}
+
+
+def _choice(*options: object, marks: object = 1) -> dict[str, Any]:
+    return {"type": "single_choice", "marks": marks, "options": list(options)}
+
+
+def _short(*answers: object) -> dict[str, Any]:
+    return {"type": "short_answer", "marks": 1, "answers": list(answers)}
+
+
+def _pairs(*pairs: object, **changes: object) -> dict[str, Any]:
+    return {"type": "matching", "marks": 1, "pairs": list(pairs), **changes}
+
+
+def _pair(pair_id: object = "p", left: object = "L", right: object = "R") -> dict[str, Any]:
+    return {"id": pair_id, "left": left, "right": right}
+
+
+def _essay(*rubric: object, **changes: object) -> dict[str, Any]:
+    return {"type": "essay", "marks": 1, "rubric": list(rubric), **changes}
+
+
+def _criterion(criterion_id: object = "c", points: object = 2, levels=(), **changes) -> dict[str, Any]:
+    return {"id": criterion_id, "criterion": "Clear", "points": points, "levels": list(levels), **changes}
+
+
+AUTHORING_ERRORS = [
+    ("not a dict", "grading data must be a dict, not str"),
+    ({"type": "poll", "marks": 1}, "unknown question type 'poll'"),
+    (_choice(_option(), marks=True), "marks must be a number, not bool"),
+    (_choice(_option(), marks="lots"), "marks must be a number, not 'lots'"),
+    (_choice(_option(), marks="Infinity"), "marks must be a finite number of sensible size, not 'Infinity'"),
+    (_choice(_option(), marks="1e2000"), "marks must be a finite number of sensible size, not '1e2000'"),
+    (_choice(_option(), marks=0), "marks must be greater than 0"),
+    (_choice(_option(), marks="0.125"), "marks must have at most two decimal places"),
+    ({"type": "single_choice", "marks": 1, "options": "a"}, "grading data 'options' must be a list"),
+    ({"type": "single_choice", "marks": 1}, "grading data 'options' must be a list"),
+    (_choice(), "a choice question needs at least one option"),
+    (_choice(_option(), "b"), "option 1 must be a dict, not str"),
+    (_choice(_option(), {"id": 1, "fraction": 1}), "option 1 id must be a string, not int"),
+    (_choice(_option(), _option()), "duplicate option id 'a'"),
+    (_choice(_option(text=5)), "option 'a' text must be a string, not int"),
+    (_choice(_option(fraction=2)), "option 'a' fraction must be in [-1, 1], not 2"),
+    (_choice(_option(fraction=-1.5)), "option 'a' fraction must be in [-1, 1], not -1.5"),
+    (_choice(_option(feedback=5)), "option 'a' feedback must be a string, not int"),
+    ({"type": "true_false", "marks": 1, "answer": "yes"}, "true_false 'answer' must be a bool"),
+    (
+        {"type": "true_false", "marks": 1, "answer": True, "feedback_true": 1},
+        "feedback_true must be a string, not int",
+    ),
+    (
+        {"type": "true_false", "marks": 1, "answer": True, "feedback_false": 1},
+        "feedback_false must be a string, not int",
+    ),
+    (_short(), "a short-answer question needs at least one accepted answer"),
+    (_short({"text": "a", "fraction": 1}, "b"), "answer 1 must be a dict, not str"),
+    (_short({"text": 1, "fraction": 1}), "answer 0 text must be a string, not int"),
+    (_short({"text": "a" * 1001, "fraction": 1}), "answer 0 text is longer than a response may be"),
+    (_short({"text": "a", "fraction": 0}), "answer 0 fraction must be in (0, 1], not 0"),
+    (_short({"text": "a", "fraction": 1, "feedback": 1}), "answer 0 feedback must be a string, not int"),
+    (numeric_question(), "a numeric question needs at least one answer"),
+    (numeric_question(PI, 1), "answer 1 must be a dict, not int"),
+    (numeric_question({"value": 1, "fraction": 0}), "answer 0 fraction must be in (0, 1], not 0"),
+    (
+        numeric_question({"value": 1, "fraction": 1, "feedback": 1}),
+        "answer 0 feedback must be a string, not int",
+    ),
+    (numeric_question({"value": "x", "fraction": 1}), "answer 0 value must be a number, not 'x'"),
+    (
+        numeric_question({"value": 1, "tolerance": "x", "fraction": 1}),
+        "answer 0 tolerance must be a number, not 'x'",
+    ),
+    (
+        numeric_question({"value": 1, "tolerance": -1, "fraction": 1}),
+        "answer 0 tolerance must not be negative",
+    ),
+    (numeric_question({"min": "x", "max": 1, "fraction": 1}), "answer 0 min must be a number, not 'x'"),
+    (numeric_question({"min": 1, "max": "x", "fraction": 1}), "answer 0 max must be a number, not 'x'"),
+    (numeric_question({"min": 2, "max": 1, "fraction": 1}), "answer 0 min is greater than max"),
+    (
+        numeric_question({"min": 1, "fraction": 1}),
+        "answer 0 needs 'value' (and 'tolerance') or 'min' and 'max'",
+    ),
+    (_pairs(), "a matching question needs at least one pair"),
+    (_pairs(_pair(), "q"), "pair 1 must be a dict, not str"),
+    (_pairs(_pair(pair_id=1)), "pair 0 id must be a string, not int"),
+    (_pairs(_pair(), _pair()), "duplicate pair id 'p'"),
+    (_pairs(_pair(left=1)), "pair 'p' left must be a string, not int"),
+    (_pairs(_pair(right=1)), "pair 'p' right must be a string, not int"),
+    (_pairs(_pair(), distractors=["x", 1]), "distractor 1 must be a string, not int"),
+    (_pairs(_pair(), distractors="x"), "grading data 'distractors' must be a list"),
+    (_essay(response_max_chars=0), "response_max_chars must be a positive integer"),
+    (_essay(response_max_chars=True), "response_max_chars must be a positive integer"),
+    (_essay(response_max_chars="10"), "response_max_chars must be a positive integer"),
+    (_essay(_criterion(), "d"), "rubric criterion 1 must be a dict, not str"),
+    (_essay(_criterion(criterion_id=1)), "rubric criterion 0 id must be a string, not int"),
+    (_essay(_criterion(), _criterion()), "duplicate rubric criterion id 'c'"),
+    (_essay(_criterion(criterion=5)), "criterion 'c' text must be a string, not int"),
+    (_essay(_criterion(points="x")), "criterion 'c' points must be a number, not 'x'"),
+    (_essay(_criterion(points=0)), "criterion 'c' points must be greater than 0"),
+    (_essay(_criterion(levels=[{"points": 0}, "x"])), "criterion 'c' level 1 must be a dict, not str"),
+    (
+        _essay(_criterion(levels=[{"points": 0}, {"points": "x"}])),
+        "criterion 'c' level 1 points must be a number, not 'x'",
+    ),
+    (_essay(_criterion(levels=[{"points": 3}])), "criterion 'c' level points must be within 0..2"),
+    (_essay(_criterion(levels=[{"points": -1}])), "criterion 'c' level points must be within 0..2"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), AUTHORING_ERRORS)
+def test_authoring_errors_name_the_field_and_the_problem(data: Any, message: str) -> None:
+    """Each kind of broken grading data is a ValueError whose message names the field (by
+    position until it has an id) and what is wrong with it: the editor's preview lists them."""
+    with pytest.raises(ValueError) as info:
+        grade(data, "a")
+    assert str(info.value) == message
+    assert not isinstance(info.value, ValidationError)
+
+
+def test_optional_texts_may_be_left_out() -> None:
+    """Option text, feedback, a criterion's text and a criterion's levels are optional."""
+    assert grade(_choice({"id": "a", "fraction": 1}), "a").score == Decimal("1.00")
+    rubric_only = _essay({"id": "c", "points": 2})
+    assert grade(rubric_only, "x").needs_manual
+    assert grade_rubric(rubric_only, {"c": "1.5"}) == Decimal("1.5")
+
+
+# --- what a learner is told ---------------------------------------------------------------------
+
+RUBRIC = _essay(
+    _criterion("tone", points=4, levels=[{"points": 0}, {"points": 2}, {"points": 4}]), _criterion()
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "response", "code", "message"),
+    [
+        (
+            choice_data("single_choice", 1, 0),
+            1,
+            "invalid_type",
+            "Choose one option by its id (text), not int.",
+        ),
+        (choice_data("single_choice", 1, 0), "zz", "invalid_choice", "Unknown option 'zz'."),
+        (
+            _short({"text": "a", "fraction": 1}),
+            1,
+            "invalid_type",
+            "The answer must be text, not int.",
+        ),
+        (
+            _short({"text": "a", "fraction": 1}),
+            "a" * 1001,
+            "too_long",
+            "The answer is too long: 1001 characters, at most 1000.",
+        ),
+        (numeric_question(PI), True, "invalid_type", "Enter a number, not bool."),
+        (numeric_question(PI), "1" * 101, "too_long", "That number is too long."),
+        (
+            numeric_question(PI),
+            "3,5",
+            "invalid_number",
+            "'3,5' is not a number (use '.' as the decimal point).",
+        ),
+        (numeric_question(PI), float("nan"), "invalid_number", "Enter a finite number."),
+        (numeric_question(PI), "1e2000", "invalid_number", "That number is out of range."),
+        (CAPITALS, ["ca"], "invalid_type", "Matches must be a mapping of item to answer, not list."),
+        (CAPITALS, {"zz": "Rome"}, "invalid_choice", "Unknown item 'zz'."),
+        (CAPITALS, {1: "Rome"}, "invalid_choice", "Unknown item 1."),
+        (CAPITALS, {"ca": 1}, "invalid_type", "The answer for 'ca' must be text, not int."),
+        (CAPITALS, {"ca": "Lima"}, "invalid_choice", "'Lima' is not one of the offered answers."),
+        (ESSAY, "x" * 51, "too_long", "The essay is too long: 51 characters, at most 50."),
+    ],
+)
+def test_learner_refusals_carry_a_code_and_a_message(data, response, code, message) -> None:
+    """What the autosave and submit endpoints report for each malformed answer."""
+    with pytest.raises(ValidationError) as refused:
+        grade(data, response)
+    assert refused.value.code == code
+    assert refused.value.messages == [message]
+
+
+@pytest.mark.parametrize(
+    ("selections", "code", "message"),
+    [
+        (["tone"], "invalid_type", "Rubric selections must be a mapping, not list."),
+        ({"tone": 2, "c": 1, "zz": 1}, "invalid_choice", "Unknown rubric criterion 'zz'."),
+        ({"tone": 2}, "required", "Criterion 'c' has no selection."),
+        ({"tone": 3, "c": 1}, "invalid_choice", "3 is not a level of criterion 'tone' (0, 2, 4)."),
+        ({"tone": 2, "c": 3}, "out_of_range", "Criterion 'c' takes 0 to 2 points, not 3."),
+        ({"tone": 2, "c": -1}, "out_of_range", "Criterion 'c' takes 0 to 2 points, not -1."),
+        ({"tone": "two", "c": 1}, "invalid_number", "The points for criterion 'tone' must be a number."),
+    ],
+)
+def test_marker_refusals_carry_a_code_and_a_message(selections, code, message) -> None:
+    """What the grading screen shows a marker whose rubric selections do not fit."""
+    with pytest.raises(ValidationError) as refused:
+        grade_rubric(RUBRIC, selections)
+    assert refused.value.code == code
+    assert refused.value.messages == [message]
+
+
+def test_rubric_boundaries_are_inclusive() -> None:
+    """A criterion without levels takes anything from 0 to its points, both ends included."""
+    assert grade_rubric(RUBRIC, {"tone": 0, "c": 0}) == 0
+    assert grade_rubric(RUBRIC, {"tone": 4, "c": 2}) == Decimal(6)
+
+
+def test_weights_sum_to_one_within_the_tolerance_both_ways_ignoring_negatives() -> None:
+    """The one tolerance (0.01%) for multiple-response weights, at its edges: 0.9999 and
+    1.0001 count as 1, 0.9998 and 1.0002 do not; negative weights are penalties, not part
+    of the sum."""
+    assert graders.weights_sum_to_one(["0.5", "0.4999"])
+    assert graders.weights_sum_to_one(["0.5", "0.5001"])
+    assert not graders.weights_sum_to_one(["0.5", "0.4998"])
+    assert not graders.weights_sum_to_one(["0.5", "0.5002"])
+    assert graders.weights_sum_to_one([1, "-0.5", 0])
+    assert not graders.weights_sum_to_one(["-1", "0"])
+
+
+def test_an_accepted_answer_may_be_as_long_as_a_response() -> None:
+    """An accepted short answer of 1000 characters (a response's limit) is fine; 1001 is an
+    authoring error (see AUTHORING_ERRORS)."""
+    longest = "a" * SHORT_ANSWER_MAX_CHARS
+    assert grade(_short({"text": longest, "fraction": 1}), longest).score == Decimal("1.00")
