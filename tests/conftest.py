@@ -32,3 +32,14 @@ def learner_client(client, learner):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def fresh_pages_generation():
+    """Each test starts with nothing cached from pages: the pages generation in the cache
+    (training_site/page_cache.py) outlives a test's rolled-back pages, whose ids SQLite reuses."""
+    from django.core.cache import cache
+
+    from training_site.page_cache import GENERATION_KEY
+
+    cache.delete(GENERATION_KEY)
