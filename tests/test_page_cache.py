@@ -97,7 +97,9 @@ def test_a_view_restricted_page_is_never_served_from_the_cache(client, course):
 
 
 def test_a_page_under_a_restricted_ancestor_is_not_cached(client, index, course):
-    PageViewRestriction.objects.create(page=index, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    PageViewRestriction.objects.create(
+        page=index, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
     for _ in range(2):
         response, queries = get(client, course.url)
         assert response.status_code == 200  # Wagtail's password form

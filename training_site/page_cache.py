@@ -42,24 +42,35 @@ ANONYMOUS_COOKIES = frozenset({"csrftoken", "django_language"})
 SKIPPED_PREFIXES = ("/admin/", "/django-admin/", "/static/", "/media/")
 
 
-def pages_generation() -> str:
-    generation = cache.get(GENERATION_KEY)
+def generation_token(key: str) -> str:
+    """The current token under ``key``: everything cached under it goes when it changes."""
+    generation = cache.get(key)
     if generation is None:
         generation = secrets.token_hex(8)
         # add, not set: two processes starting together agree on one token.
-        if not cache.add(GENERATION_KEY, generation, timeout=None):
-            generation = cache.get(GENERATION_KEY, generation)
+        if not cache.add(key, generation, timeout=None):
+            generation = cache.get(key, generation)
     return generation
 
 
-def _new_generation() -> None:
-    cache.set(GENERATION_KEY, secrets.token_hex(8), timeout=None)
+def generation_bump(key: str) -> None:
+    """A new token now and again after commit, so that a request which re-filled the cache
+    from the old rows while the change was uncommitted is dropped too."""
+
+    def bump():
+        cache.set(key, secrets.token_hex(8), timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def pages_generation() -> str:
+    return generation_token(GENERATION_KEY)
 
 
 def pages_changed(**kwargs) -> None:
     """Drop every cached page and course structure (a signal receiver: see apps.py)."""
-    _new_generation()
-    transaction.on_commit(_new_generation)
+    generation_bump(GENERATION_KEY)
 
 
 def _cache_key(request) -> str | None:

@@ -19,7 +19,7 @@ from django.http import Http404
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
-from training_site.page_cache import pages_generation
+from training_site.page_cache import generation_bump, generation_token
 
 
 def _routes_itself(model) -> bool:
@@ -65,9 +65,9 @@ class CachedSiteMiddleware:
     ``request._wagtail_site`` (its documented per-request cache, see
     ``Site.find_for_request``): on a cache hit this fills it before Wagtail looks; after a
     request in which Wagtail found the site itself, the site is kept for the next ones. The
-    key holds host, port and the pages generation, which changes when a site or any page is
-    saved (training_site/page_cache.py). tests/test_page_cache.py checks that Wagtail still
-    reads it. Views that never ask for the site pay one cache read.
+    key holds host, port and a sites generation, which changes when a site or a site's root
+    page is saved or deleted (training_site/apps.py). tests/test_page_cache.py checks that
+    Wagtail still reads it. Views that never ask for the site pay one cache read.
     """
 
     def __init__(self, get_response):
@@ -94,12 +94,21 @@ class CachedSiteMiddleware:
 
 
 SITE_CACHE_SECONDS = 600
+SITES_GENERATION_KEY = "sites:generation"
+
+
+def sites_generation() -> str:
+    return generation_token(SITES_GENERATION_KEY)
+
+
+def sites_changed() -> None:
+    generation_bump(SITES_GENERATION_KEY)
 
 
 def _site_key(request) -> str | None:
     if request.path_info.startswith(("/admin/", "/django-admin/", "/static/", "/media/")):
         return None
     try:
-        return f"site:{pages_generation()}:{request.get_host()}:{request.get_port()}"
+        return f"site:{sites_generation()}:{request.get_host()}:{request.get_port()}"
     except DisallowedHost:
         return None
