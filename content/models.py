@@ -8,10 +8,12 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from courses.blocks import LessonBodyBlock
+from training_site.routing import TreeRouteMixin
 
 
-class HomePage(Page):
-    """The site root: introduces the academy and features courses."""
+class HomePage(TreeRouteMixin, Page):
+    """The site root: introduces the academy and features courses. Routes the URLs below
+    it with one query (training_site/routing.py)."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
     body = StreamField(LessonBodyBlock(), blank=True)

@@ -8,22 +8,28 @@ live *required* activities (quizzes and the like, see ``CourseActivity``), in tr
 The selector works on many enrollments at once with a fixed number of queries: one for the
 lessons of all the courses involved, one per activity page type, one for lesson progress and
 one for activity results, whatever the number of enrollments, lessons or activities. Pages
-are read as values (id, path, title, URL path), never as page objects.
+are read as values (id, path, title, URL path), never as page objects, and a course's steps
+are kept in the cache until a page changes: then only the learner's records are read.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from types import MappingProxyType
+from urllib.parse import quote
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from courses.models import ActivityResult, Enrollment, LessonPage, LessonProgress, course_activity_models
 from courses.models.records import ActivityStatus, EnrollmentStatus
+from training_site.page_cache import pages_generation
 
 LESSON = "lesson"
 ACTIVITY = "activity"
@@ -40,16 +46,12 @@ class Step:
     url_path: str
     #: A required activity directly under the course (not inside a module): the final.
     is_final: bool = False
+    #: The URL, when it was built with the step (steps kept in the cache carry theirs).
+    built_url: str = field(default="", compare=False)
 
     @cached_property
     def url(self) -> str:
-        """The page's URL, from its ``url_path`` and the site root paths Wagtail caches,
-        without loading the page. Built only when shown: the completion rule needs none."""
-        roots = sorted(Site.get_site_root_paths(), key=lambda root: len(root.root_path), reverse=True)
-        for root in roots:
-            if self.url_path.startswith(root.root_path):
-                return reverse("wagtail_serve", args=(self.url_path[len(root.root_path) :],))
-        return ""
+        return self.built_url or page_url_builder()(self.url_path)
 
     @property
     def label(self) -> str:
@@ -58,6 +60,24 @@ class Step:
         if self.is_final:
             return _("Pass the final assessment")
         return _("Pass the quiz “%(title)s”") % {"title": self.title}
+
+
+def page_url_builder() -> Callable[[str], str]:
+    """A function from a page's ``url_path`` to its URL, as ``{% pageurl %}`` gives it on a
+    single-site install, without loading the page: the site root paths (which Wagtail keeps
+    in the cache) are read once, when the builder is made. Make one per request or list."""
+    roots = sorted(Site.get_site_root_paths(), key=lambda root: len(root.root_path), reverse=True)
+    serve_prefix = reverse("wagtail_serve", args=("",))
+
+    def page_url(url_path: str) -> str:
+        for root in roots:
+            if url_path.startswith(root.root_path):
+                # What reverse("wagtail_serve", args=(rest,)) gives, without a reverse per
+                # page: the rest of the path quoted as Django quotes URL arguments.
+                return serve_prefix + quote(url_path[len(root.root_path) :], safe=RFC3986_SUBDELIMS + "/~:@")
+        return ""
+
+    return page_url
 
 
 @dataclass(frozen=True)
@@ -129,10 +149,27 @@ class _CourseWork:
 
 
 def _course_work(courses: Iterable) -> dict[int, _CourseWork]:
-    """The steps of each course in tree order: one query for lessons, one per activity type."""
+    """The steps of each course in tree order, from the cache where it has them (kept under
+    the pages generation, which changes whenever a page does: training_site/page_cache.py)."""
     courses = {course.pk: course for course in courses}
     if not courses:
         return {}
+    keys = {pk: f"course-work:{pages_generation()}:{pk}" for pk in courses}
+    cached = cache.get_many(keys.values())
+    work = {pk: cached[key] for pk, key in keys.items() if key in cached}
+    missing = [course for pk, course in courses.items() if pk not in work]
+    if missing:
+        built = _course_work_read(missing)
+        if settings.PAGE_CACHE_SECONDS:
+            entries = {keys[pk]: item for pk, item in built.items()}
+            cache.set_many(entries, timeout=settings.PAGE_CACHE_SECONDS)
+        work.update(built)
+    return work
+
+
+def _course_work_read(courses: list) -> dict[int, _CourseWork]:
+    """The steps of each course in tree order: one query for lessons, one per activity type."""
+    courses = {course.pk: course for course in courses}
     under = Q()
     for course in courses.values():
         under |= Q(path__startswith=course.path, depth__gt=course.depth)
@@ -142,10 +179,11 @@ def _course_work(courses: Iterable) -> dict[int, _CourseWork]:
     def course_of(path: str):
         return next(course for course in by_path if path.startswith(course.path))
 
+    page_url = page_url_builder()
     lessons = LessonPage.objects.live().filter(under).values_list("pk", "path", "title", "url_path")
     for pk, path, title, url_path in lessons:
         course = course_of(path)
-        steps[course.pk].append(Step(LESSON, pk, path, title, url_path))
+        steps[course.pk].append(Step(LESSON, pk, path, title, url_path, built_url=page_url(url_path)))
     for model in course_activity_models():
         rows = (
             model.objects.live()
@@ -155,7 +193,15 @@ def _course_work(courses: Iterable) -> dict[int, _CourseWork]:
         for pk, path, depth, title, url_path in rows:
             course = course_of(path)
             steps[course.pk].append(
-                Step(ACTIVITY, pk, path, title, url_path, is_final=depth == course.depth + 1)
+                Step(
+                    ACTIVITY,
+                    pk,
+                    path,
+                    title,
+                    url_path,
+                    is_final=depth == course.depth + 1,
+                    built_url=page_url(url_path),
+                )
             )
     work = {}
     for pk, items in steps.items():

@@ -23,28 +23,28 @@ from courses.models import (
     LessonPage,
     ModulePage,
     ReflectionNote,
-    course_activity_models,
 )
 from courses.models.records import EnrollmentStatus
-from courses.progress import CourseProgress, progress_for_course, progress_for_enrollments
+from courses.progress import CourseProgress, page_url_builder, progress_for_course, progress_for_enrollments
+from courses.structure import ModuleItem, OutlineItem, course_structure
 
 
 @dataclass
 class LessonEntry:
-    lesson: LessonPage
+    lesson: OutlineItem
     completed: bool
 
 
 @dataclass
 class ActivityEntry:
-    activity: object
+    activity: OutlineItem
     status: str
     score_percent: Decimal | None = None
 
 
 @dataclass
 class ModuleEntry:
-    module: ModulePage
+    module: ModuleItem
     lessons: list[LessonEntry] = field(default_factory=list)
     activities: list[ActivityEntry] = field(default_factory=list)
 
@@ -61,20 +61,17 @@ def course_for_lesson(lesson: LessonPage) -> CoursePage:
     return lesson.course
 
 
-def course_lessons(course: CoursePage):
-    return LessonPage.objects.live().descendant_of(course).defer_streamfields().order_by("path")
+def course_lessons(course: CoursePage) -> tuple[OutlineItem, ...]:
+    """Live lessons of the course in tree order, as values."""
+    return course_structure(course=course).lessons
 
 
-def course_activities(course: CoursePage) -> list:
-    """Live activities (quizzes, ...) anywhere in the course, in tree order: one query per
-    activity type, not per activity."""
-    activities = []
-    for model in course_activity_models():
-        activities.extend(model.objects.live().descendant_of(course).defer_streamfields())
-    return sorted(activities, key=lambda page: page.path)
+def course_activities(course: CoursePage) -> tuple[OutlineItem, ...]:
+    """Live activities (quizzes, ...) anywhere in the course, in tree order, as values."""
+    return course_structure(course=course).activities
 
 
-def _activity_entry(activity, progress: CourseProgress) -> ActivityEntry:
+def _activity_entry(activity: OutlineItem, progress: CourseProgress) -> ActivityEntry:
     status, score = progress.activity_results.get(activity.pk, ("not_started", None))
     return ActivityEntry(activity=activity, status=status, score_percent=score)
 
@@ -106,32 +103,28 @@ def course_missing_prerequisites(*, learner, course: CoursePage) -> list[CourseP
 
 def course_outline_for_learner(*, course: CoursePage, user) -> dict:
     """Modules with their lessons, the learner's ticks, progress and where to resume."""
-    modules = [
-        ModuleEntry(module=module) for module in ModulePage.objects.live().child_of(course).order_by("path")
-    ]
+    structure = course_structure(course=course)
+    modules = [ModuleEntry(module=module) for module in structure.modules]
     by_path = {entry.module.path: entry for entry in modules}
     enrollment = enrollment_current(learner=user, course=course)
     progress = progress_for_course(course=course, enrollment=enrollment)
-    lessons = list(course_lessons(course))
-    for lesson in lessons:
+    for lesson in structure.lessons:
         module_entry = by_path.get(lesson.path[: -_steplen()])
         if module_entry is not None:
             module_entry.lessons.append(
                 LessonEntry(lesson=lesson, completed=lesson.pk in progress.completed_lesson_ids)
             )
     final_activities = []
-    for activity in course_activities(course):
+    for activity in structure.activities:
         entry = _activity_entry(activity, progress)
         module_entry = by_path.get(activity.path[: -_steplen()])
         if module_entry is not None:
             module_entry.activities.append(entry)
         else:
             final_activities.append(entry)
-    prerequisites = list(CoursePage.objects.live().filter(required_by=course).order_by("title"))
-    recommended = list(CoursePage.objects.live().filter(recommended_by=course).order_by("title"))
-    missing = []
-    if prerequisites and user.is_authenticated and enrollment is None:
-        missing = course_missing_prerequisites(learner=user, course=course)
+    missing_ids = set()
+    if structure.prerequisites and user.is_authenticated and enrollment is None:
+        missing_ids = {item.pk for item in course_missing_prerequisites(learner=user, course=course)}
     due = None
     if enrollment is not None and not enrollment.is_completed:
         due = course_due_dates(learner=user, course_ids=[course.pk]).get(course.pk)
@@ -142,9 +135,10 @@ def course_outline_for_learner(*, course: CoursePage, user) -> dict:
         "enrollment": enrollment,
         "progress": progress,
         "lesson_count": progress.lessons_total,
-        "prerequisites": prerequisites,
-        "missing_prerequisites": missing,
-        "recommended_courses": recommended,
+        "catalogue_url": structure.catalogue_url,
+        "prerequisites": structure.prerequisites,
+        "missing_prerequisite_ids": missing_ids,
+        "recommended_courses": structure.recommended,
     }
 
 
@@ -157,12 +151,17 @@ def lesson_context_for_learner(*, lesson: LessonPage, user, enrollment: Enrollme
     """
     course = course_for_lesson(lesson)
     module_path = lesson.path[: -_steplen()]
-    module = ModulePage.objects.get(path=module_path)
+    structure = course_structure(course=course)
+    module = next((item for item in structure.modules if item.path == module_path), None)
+    if module is None:
+        # Wagtail serves a live lesson under an unpublished module; the structure lists
+        # live modules only.
+        module = ModulePage.objects.only("pk", "title", "path").get(path=module_path)
     if enrollment is None:
         enrollment = enrollment_current(learner=user, course=course)
     progress = progress_for_course(course=course, enrollment=enrollment)
     done = progress.completed_lesson_ids
-    lessons = list(course_lessons(course))
+    lessons = structure.lessons
     position = next((i for i, item in enumerate(lessons) if item.pk == lesson.pk), None)
     previous_lesson = lessons[position - 1] if position else None
     next_lesson = lessons[position + 1] if position is not None and position + 1 < len(lessons) else None
@@ -171,14 +170,14 @@ def lesson_context_for_learner(*, lesson: LessonPage, user, enrollment: Enrollme
         for item in lessons
         if item.path.startswith(module_path)
     ]
-    activities = course_activities(course)
+    activities = structure.activities
     module_activities = [
         _activity_entry(activity, progress)
         for activity in activities
         if activity.path.startswith(module_path)
     ]
     following = sorted(
-        [page for page in [*lessons, *activities] if page.path > lesson.path], key=lambda page: page.path
+        [item for item in [*lessons, *activities] if item.path > lesson.path], key=lambda item: item.path
     )
     notes = {}
     if user.is_authenticated:
@@ -230,26 +229,41 @@ class DashboardEntry:
     progress: CourseProgress
     #: Set while the course is not completed and a cohort of the learner's gave it a due date.
     due: DueDate | None = None
+    course_url: str = ""
 
     @property
     def progress_id(self) -> str:
         return f"progress-{self.enrollment.pk}"
 
 
+#: What My learning and the progress rule read of a course: not the whole page (a full
+#: CoursePage per enrollment was most of the dashboard's time).
+_DASHBOARD_COURSE_FIELDS = ("course__title", "course__path", "course__depth", "course__url_path")
+
+
 def enrollment_dashboard(*, learner) -> list[DashboardEntry]:
     """Every current enrollment of the learner with its progress and next step."""
+    enrollment_fields = [f.name for f in Enrollment._meta.concrete_fields]
     enrollments = list(
         Enrollment.objects.filter(learner=learner)
         .exclude(status=EnrollmentStatus.WITHDRAWN)
         .select_related("course")
+        .only(*enrollment_fields, *_DASHBOARD_COURSE_FIELDS)
         .order_by("status", "-created_at")
     )
     progress = progress_for_enrollments(enrollments)
     due = course_due_dates(
         learner=learner, course_ids=[e.course_id for e in enrollments if not e.is_completed]
     )
+    page_url = page_url_builder()
     return [
-        DashboardEntry(enrollment=e, progress=progress[e.pk], due=due.get(e.course_id)) for e in enrollments
+        DashboardEntry(
+            enrollment=e,
+            progress=progress[e.pk],
+            due=due.get(e.course_id),
+            course_url=page_url(e.course.url_path),
+        )
+        for e in enrollments
     ]
 
 

@@ -32,3 +32,16 @@ def learner_client(client, learner):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def fresh_pages_generation():
+    """Each test starts with nothing cached from pages or sites: the generations in the cache
+    (training_site/page_cache.py, routing.py) outlive a test's rolled-back pages, whose ids
+    SQLite reuses."""
+    from django.core.cache import cache
+
+    from training_site.page_cache import GENERATION_KEY
+    from training_site.routing import SITES_GENERATION_KEY
+
+    cache.delete_many([GENERATION_KEY, SITES_GENERATION_KEY])
