@@ -419,6 +419,60 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certific
     return certificate
 
 
+def certificate_reinstate(*, certificate: Certificate, reason: str, by) -> Certificate:
+    """Undo a revocation: the certificate is valid again, as it was before.
+
+    For a revocation made in error. The revocation's date and reason move to the audit log
+    (with the reason for undoing it); the verification page shows the certificate valid
+    again. Refused when the enrollment has gained another current certificate since.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for undoing the revocation."), code="reason_required")
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.status != CertificateStatus.REVOKED:
+            raise ValidationError(
+                _("Only a revoked certificate can be reinstated; this one is %(status)s.")
+                % {"status": locked.get_status_display().lower()},
+                code="not_revoked",
+            )
+        other = certificate_current_for_enrollment(enrollment=locked.enrollment)
+        if other is not None:
+            raise ValidationError(
+                _("The learner has another current certificate for this course (%(code)s).")
+                % {"code": other.code},
+                code="other_current",
+            )
+        revoked_at, revoked_reason = locked.revoked_at, locked.revoked_reason
+        # Back to where it was: issued if its PDF was made, else rendered again.
+        rendered = bool(locked.pdf and locked.sha256)
+        locked.status = CertificateStatus.ISSUED if rendered else CertificateStatus.PENDING
+        locked.revoked_at = None
+        locked.revoked_reason = ""
+        locked.render_claim = ""
+        locked.save(update_fields=["status", "revoked_at", "revoked_reason", "render_claim"])
+        log(
+            instance=locked,
+            action="certificates.reinstate",
+            user=by,
+            data={
+                "reason": reason,
+                "revoked_at": revoked_at.isoformat() if revoked_at else None,
+                "revoked_reason": revoked_reason,
+            },
+        )
+        _event(
+            locked,
+            LearnerEventKind.CERTIFICATE_REINSTATED,
+            key=f"certificate_reinstated:{locked.pk}:{revoked_at.isoformat() if revoked_at else ''}",
+        )
+        if locked.status == CertificateStatus.PENDING:
+            certificate_render_queue(certificate_id=locked.pk)
+    certificate.refresh_from_db()
+    return certificate
+
+
 def certificate_reissue(*, certificate: Certificate, by) -> Certificate:
     """Replace a certificate with a new one printing the current name, course and issuer.
 
