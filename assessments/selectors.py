@@ -151,6 +151,29 @@ def attempt_visible_to(*, user, as_grader: bool = False):
     return Attempt.objects.all() if scope is None else Attempt.objects.filter(scope)
 
 
+def attempt_graders(*, attempt: Attempt) -> list:
+    """The active users who may grade ``attempt``: everyone for whom attempt_visible_to (as a
+    grader) includes it. Candidates come from the permission; the rule itself is asked per
+    person, so a narrower attempt_visible_to (cohorts) narrows this too."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = GRADE_PERMISSION.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+    candidates = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__permissions=permission) | Q(user_permissions=permission))
+        .distinct()
+        .order_by("pk")
+    )
+    return [
+        user
+        for user in candidates
+        if attempt_visible_to(user=user, as_grader=True).filter(pk=attempt.pk).exists()
+    ]
+
+
 def attempt_for_learner(*, learner, attempt_id: int) -> Attempt:
     """The learner's own attempt; anyone else's raises Attempt.DoesNotExist (a 404)."""
     return attempt_visible_to(user=learner).select_related("quiz").get(pk=attempt_id)

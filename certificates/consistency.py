@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from certificates import services, tasks
+from certificates import services
 from certificates.models import Certificate, CertificateStatus
 from courses.models import Enrollment
 from courses.models.records import EnrollmentStatus
@@ -17,7 +17,7 @@ CHUNK = 500
 
 
 def _requeue(certificate_id: int) -> None:
-    tasks.certificate_render.delay_on_commit(certificate_id)
+    services.certificate_render_queue(certificate_id=certificate_id)
 
 
 def completed_enrollments_without_certificate(*, fix: bool) -> list[Finding]:
@@ -47,12 +47,14 @@ def completed_enrollments_without_certificate(*, fix: bool) -> list[Finding]:
 
 def certificates_stuck(*, fix: bool) -> list[Finding]:
     """Certificates pending or rendering for longer than CERTIFICATE_RENDER_STUCK_AFTER:
-    several sweeps should have finished them. ``fix`` queues the render again."""
+    several sweeps should have finished them. ``fix`` queues the render again. On the
+    embedded default (rendered when read) only a render claim that was never finished is."""
     cutoff = timezone.now() - datetime.timedelta(seconds=settings.CERTIFICATE_RENDER_STUCK_AFTER)
-    stuck = Certificate.objects.filter(
-        Q(status=CertificateStatus.PENDING, created_at__lt=cutoff)
-        | Q(status=CertificateStatus.RENDERING, render_started_at__lt=cutoff)
-    ).values_list("pk", "code", "status")
+    late = Q(status=CertificateStatus.RENDERING, render_started_at__lt=cutoff)
+    if not settings.CERTIFICATE_RENDER_ON_READ:
+        # On the embedded default a pending certificate waits for its first download.
+        late |= Q(status=CertificateStatus.PENDING, created_at__lt=cutoff)
+    stuck = Certificate.objects.filter(late).values_list("pk", "code", "status")
     findings = []
     for pk, code, status in stuck:
         if fix:

@@ -60,3 +60,15 @@ class RevokeForm(forms.Form):
         max_length=2000,
         help_text=_("Kept in the certificate's history. The public verification page shows only the date."),
     )
+
+
+class ReinstateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_(
+            "Why the revocation was a mistake. Kept in the certificate's history with the revocation's "
+            "date and reason; the verification page shows the certificate as valid again."
+        ),
+    )

@@ -94,7 +94,6 @@ class Certificate(models.Model):
     render_claim = models.CharField(max_length=64, blank=True, editable=False)
     render_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     failure_reason = models.TextField(blank=True)
-    ready_email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revoking"), blank=True)

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import Site
@@ -146,7 +146,51 @@ def certificate_issue(*, enrollment: Enrollment) -> Certificate:
     with transaction.atomic():
         certificate = _certificate_create(**_snapshot(enrollment=enrollment))
         _event(certificate, LearnerEventKind.CERTIFICATE_ISSUED, key=f"certificate_issued:{certificate.pk}")
-        tasks.certificate_render.delay_on_commit(certificate.pk)
+        _certificate_made(certificate)
+    return certificate
+
+
+def _certificate_made(certificate: Certificate) -> None:
+    """After a certificate is issued or reissued: queue its render; on the embedded default
+    it renders when first downloaded, so it can be downloaded now and the learner is told
+    so (with a worker, the render tells them when it has finished)."""
+    certificate_render_queue(certificate_id=certificate.pk)
+    if settings.CERTIFICATE_RENDER_ON_READ and certificate.learner_name.strip():
+        _ready_event(certificate)
+
+
+def _ready_event(certificate: Certificate) -> None:
+    # One per certificate: the notification "certificate ready" hangs on this key.
+    _event(certificate, LearnerEventKind.CERTIFICATE_READY, key=f"certificate_ready:{certificate.pk}")
+
+
+def certificate_render_queue(*, certificate_id: int) -> None:
+    """Have the certificate's PDF rendered: by the pdf worker after commit, or, on the
+    embedded default (CERTIFICATE_RENDER_ON_READ), when it is first downloaded or verified."""
+    if not settings.CERTIFICATE_RENDER_ON_READ:
+        tasks.certificate_render.delay_on_commit(certificate_id)
+
+
+def certificate_render_on_read(*, certificate: Certificate) -> Certificate:
+    """Render a certificate that is still waiting for its PDF, in this request ("done when
+    read", the embedded default). Returns the certificate as it now is.
+
+    A render that fails is recorded as failed (the coordinators are told), never raised:
+    the page that asked shows the status instead of an error. A certificate claimed by a
+    render that is still running is left to it; one whose claim went stale (the process
+    died) is taken over.
+    """
+    if not settings.CERTIFICATE_RENDER_ON_READ or certificate.status not in {
+        CertificateStatus.PENDING,
+        CertificateStatus.RENDERING,
+    }:
+        return certificate
+    try:
+        certificate_render(certificate_id=certificate.pk)
+    except Exception as exc:
+        logger.exception("Rendering certificate %s on read failed", certificate.pk)
+        certificate_render_fail(certificate_id=certificate.pk, reason=f"{type(exc).__name__}: {exc}")
+    certificate.refresh_from_db()
     return certificate
 
 
@@ -208,19 +252,22 @@ def certificate_render(*, certificate_id: int, claim: str | None = None) -> str:
     pdf = certificate_pdf_bytes(certificate=certificate)
     storage = certificate.pdf.storage
     name = storage.save(certificate.pdf_name, ContentFile(pdf))
-    finished = Certificate.objects.filter(
-        pk=certificate_id, status=CertificateStatus.RENDERING, render_claim=claim
-    ).update(
-        status=CertificateStatus.ISSUED,
-        pdf=name,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        rendered_at=timezone.now(),
-        failure_reason="",
-    )
-    if not finished:
-        # Revoked, or taken over after our claim went stale, while we rendered.
-        return RenderOutcome.SKIPPED
-    tasks.certificate_ready_email.delay_on_commit(certificate_id)
+    with transaction.atomic():
+        finished = Certificate.objects.filter(
+            pk=certificate_id, status=CertificateStatus.RENDERING, render_claim=claim
+        ).update(
+            status=CertificateStatus.ISSUED,
+            pdf=name,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            rendered_at=timezone.now(),
+            failure_reason="",
+        )
+        if not finished:
+            # Revoked, or taken over after our claim went stale, while we rendered.
+            return RenderOutcome.SKIPPED
+        # The learner is emailed through the notification table (training_site/notifications.py);
+        # the event's key makes it once per certificate, however often the PDF is rendered.
+        _ready_event(certificate)
     return RenderOutcome.RENDERED
 
 
@@ -287,34 +334,12 @@ def certificate_render_fail(*, certificate_id: int, reason: str) -> bool:
     return bool(failed)
 
 
-def certificate_ready_email_send(*, certificate_id: int) -> bool:
-    """Tell the learner their certificate is ready, once. True if this call sent the email.
-
-    The certificate is marked as announced before sending; a failed send clears the mark
-    so the task's retry sends it.
-    """
-    claimed = Certificate.objects.filter(
-        pk=certificate_id, status=CertificateStatus.ISSUED, ready_email_sent_at__isnull=True
-    ).update(ready_email_sent_at=timezone.now())
-    if not claimed:
-        return False
-    certificate = Certificate.objects.select_related("learner").get(pk=certificate_id)
-    learner = certificate.learner
-    context = {
-        "certificate": certificate,
-        "download_url": settings.BASE_URL + certificate.get_download_url(),
-        "dashboard_url": settings.BASE_URL + reverse("dashboard"),
-        "verify_url": certificate.get_absolute_verify_url(),
-    }
-    try:
-        with translation.override(learner.preferred_language):
-            subject = render_to_string("certificates/email/certificate_ready_subject.txt", context)
-            body = render_to_string("certificates/email/certificate_ready_body.txt", context)
-        send_mail(" ".join(subject.split()), body, None, [learner.email])
-    except Exception:
-        Certificate.objects.filter(pk=certificate_id).update(ready_email_sent_at=None)
-        raise
-    return True
+def certificate_ready_announce(*, certificate_id: int) -> None:
+    """Record that an issued certificate is ready (once; the notification table emails the
+    learner). Kept for render messages queued before the email moved to the table."""
+    certificate = Certificate.objects.filter(pk=certificate_id, status=CertificateStatus.ISSUED).first()
+    if certificate is not None:
+        _ready_event(certificate)
 
 
 def certificate_failed_email_send(*, certificate_id: int) -> int:
@@ -394,6 +419,60 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certific
     return certificate
 
 
+def certificate_reinstate(*, certificate: Certificate, reason: str, by) -> Certificate:
+    """Undo a revocation: the certificate is valid again, as it was before.
+
+    For a revocation made in error. The revocation's date and reason move to the audit log
+    (with the reason for undoing it); the verification page shows the certificate valid
+    again. Refused when the enrollment has gained another current certificate since.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for undoing the revocation."), code="reason_required")
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.status != CertificateStatus.REVOKED:
+            raise ValidationError(
+                _("Only a revoked certificate can be reinstated; this one is %(status)s.")
+                % {"status": locked.get_status_display().lower()},
+                code="not_revoked",
+            )
+        other = certificate_current_for_enrollment(enrollment=locked.enrollment)
+        if other is not None:
+            raise ValidationError(
+                _("The learner has another current certificate for this course (%(code)s).")
+                % {"code": other.code},
+                code="other_current",
+            )
+        revoked_at, revoked_reason = locked.revoked_at, locked.revoked_reason
+        # Back to where it was: issued if its PDF was made, else rendered again.
+        rendered = bool(locked.pdf and locked.sha256)
+        locked.status = CertificateStatus.ISSUED if rendered else CertificateStatus.PENDING
+        locked.revoked_at = None
+        locked.revoked_reason = ""
+        locked.render_claim = ""
+        locked.save(update_fields=["status", "revoked_at", "revoked_reason", "render_claim"])
+        log(
+            instance=locked,
+            action="certificates.reinstate",
+            user=by,
+            data={
+                "reason": reason,
+                "revoked_at": revoked_at.isoformat() if revoked_at else None,
+                "revoked_reason": revoked_reason,
+            },
+        )
+        _event(
+            locked,
+            LearnerEventKind.CERTIFICATE_REINSTATED,
+            key=f"certificate_reinstated:{locked.pk}:{revoked_at.isoformat() if revoked_at else ''}",
+        )
+        if locked.status == CertificateStatus.PENDING:
+            certificate_render_queue(certificate_id=locked.pk)
+    certificate.refresh_from_db()
+    return certificate
+
+
 def certificate_reissue(*, certificate: Certificate, by) -> Certificate:
     """Replace a certificate with a new one printing the current name, course and issuer.
 
@@ -422,7 +501,7 @@ def certificate_reissue(*, certificate: Certificate, by) -> Certificate:
             key=f"certificate_reissued:{new.pk}",
             replaces=old.code,
         )
-        tasks.certificate_render.delay_on_commit(new.pk)
+        _certificate_made(new)
     certificate.refresh_from_db()
     return new
 

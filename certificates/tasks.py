@@ -78,7 +78,9 @@ def certificate_render(self, certificate_id: int) -> str:
     max_retries=5,
 )
 def certificate_ready_email(certificate_id: int) -> None:
-    services.certificate_ready_email_send(certificate_id=certificate_id)
+    # No longer queued: the "certificate ready" notification follows the certificate_ready
+    # learner event. Kept so messages queued before that change still reach the learner.
+    services.certificate_ready_announce(certificate_id=certificate_id)
 
 
 @shared_task(

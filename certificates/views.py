@@ -8,6 +8,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from certificates import services
 from certificates.forms import VerifyForm
 from certificates.models import CertificateStatus
 from certificates.selectors import certificate_for_download, certificate_verification
@@ -21,11 +22,14 @@ STATUS_REFRESH_SECONDS = 5
 def download(request, public_id: str):
     """The PDF for its owner and coordinators; a status page while it is being prepared.
 
+    On the embedded default the first download renders the PDF (done when read).
+
     Anyone else, signed in or not, gets the same 404 as for an id that does not exist.
     """
     certificate = certificate_for_download(public_id=public_id, user=request.user)
     if certificate is None:
         raise Http404
+    certificate = services.certificate_render_on_read(certificate=certificate)
     if certificate.status == CertificateStatus.ISSUED and certificate.pdf:
         response = FileResponse(
             certificate.pdf.open("rb"),
@@ -80,6 +84,8 @@ def _not_found(request):
 
 
 def _verification_response(request, verification):
+    # Done when read: a certificate verified before anyone downloaded it gets its PDF now.
+    services.certificate_render_on_read(certificate=verification.certificate)
     response = render(
         request,
         "certificates/verify_detail.html",

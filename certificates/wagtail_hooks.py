@@ -23,9 +23,10 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
+from wagtail.log_actions import LogFormatter
 
 from certificates import services
-from certificates.forms import AwardForm, RevokeForm
+from certificates.forms import AwardForm, ReinstateForm, RevokeForm
 from certificates.models import Certificate, CertificateStatus
 from certificates.selectors import certificate_visible_to
 from courses.admin_viewsets import no_cohort_notice
@@ -43,6 +44,14 @@ class CertificateActionsMixin:
         if certificate.is_current:
             actions.append(
                 (_("Revoke"), reverse("certificate_admin:revoke", args=[quote(certificate.pk)]), "cross")
+            )
+        if certificate.status == CertificateStatus.REVOKED:
+            actions.append(
+                (
+                    _("Undo revocation"),
+                    reverse("certificate_admin:reinstate", args=[quote(certificate.pk)]),
+                    "rotate",
+                )
             )
         if certificate.status in REISSUABLE:
             actions.append(
@@ -172,6 +181,21 @@ class RevokeView(CertificateObjectFormView):
         return self.done(certificate, _("Certificate %(code)s revoked.") % {"code": certificate.code})
 
 
+class ReinstateView(CertificateObjectFormView):
+    page_title = gettext_lazy("Undo revocation")
+    form_class = ReinstateForm
+    submit_button_label = gettext_lazy("Undo revocation")
+
+    def form_valid(self, form):
+        try:
+            certificate = services.certificate_reinstate(
+                certificate=self.object, reason=form.cleaned_data["reason"], by=self.request.user
+            )
+        except ValidationError as error:
+            return self.form_invalid_with(form, error)
+        return self.done(certificate, _("Certificate %(code)s is valid again.") % {"code": certificate.code})
+
+
 class ReissueView(CertificateObjectFormView):
     page_title = gettext_lazy("Reissue certificate")
     submit_button_label = gettext_lazy("Reissue")
@@ -292,6 +316,7 @@ class CertificateViewSet(ModelViewSet):
             path("award/", self.construct_view(AwardView), name="award"),
             path("revoke/<int:pk>/", self.construct_view(RevokeView), name="revoke"),
             path("reissue/<int:pk>/", self.construct_view(ReissueView), name="reissue"),
+            path("reinstate/<int:pk>/", self.construct_view(ReinstateView), name="reinstate"),
         ]
 
 
@@ -303,6 +328,20 @@ def register_certificate_viewset():
 @hooks.register("register_log_actions")
 def register_certificate_log_actions(actions):
     actions.register_action("certificates.revoke", gettext_lazy("Revoke"), gettext_lazy("Revoked"))
+
+    @actions.register_action("certificates.reinstate")
+    class ReinstateLogFormatter(LogFormatter):
+        label = gettext_lazy("Undo revocation")
+
+        def format_message(self, log_entry):
+            # Shown in the certificate's history (escaped by the template): the reason for
+            # undoing it and the revocation it undid, which the certificate no longer holds.
+            data = log_entry.data or {}
+            return _("Revocation undone: %(reason)s (it was revoked for: %(revoked_reason)s)") % {
+                "reason": data.get("reason", ""),
+                "revoked_reason": data.get("revoked_reason", ""),
+            }
+
     actions.register_action("certificates.reissue", gettext_lazy("Reissue"), gettext_lazy("Reissued"))
     actions.register_action(
         "certificates.award", gettext_lazy("Award"), gettext_lazy("Awarded for prior learning")

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.core.mail import mail_admins
 
+from training_site import notifications
 from training_site.consistency import consistency_run
 
 # An email lists at most this many findings; the command shows them all.
@@ -24,3 +25,19 @@ def consistency_report() -> int:
         )
         mail_admins(f"Consistency check: {len(findings)} finding(s)", "\n".join(lines))
     return len(findings)
+
+
+@shared_task(bind=True, name="training_site.tasks.notice_email", acks_late=True)
+def notice_email(self, notice_ids: list[int]) -> int:
+    """Email the notices just recorded (queue ``email``). Failures are recorded on them and
+    retried by ``notices_send_due``; run in-process (no broker, no beat) it also sends a few
+    that have come due since ("done when read")."""
+    sent = notifications.notices_send(notice_ids=notice_ids)
+    if self.request.is_eager:
+        sent += notifications.notices_send_due(limit=notifications.EAGER_DUE_SEND_LIMIT)
+    return sent
+
+
+@shared_task(name="training_site.tasks.notices_send_due")
+def notices_send_due() -> int:
+    return notifications.notices_send_due()

@@ -37,7 +37,8 @@ from assessments.models import (
 )
 from assessments.models.questions import grading_data_from_content
 from assessments.selectors import draw_candidates, quiz_aggregate_percent, quiz_course, quiz_start_time
-from courses.models import Enrollment
+from courses.events import learner_event_record
+from courses.models import Enrollment, LearnerEventKind
 from courses.models.records import ActivityStatus
 from courses.selectors import enrollment_current
 from courses.services import activity_result_record
@@ -373,6 +374,8 @@ def attempt_submit(
         attempt.submitted_at = now if in_time else attempt.deadline
         # Nothing is graded by hand before submission, so every essay is still pending.
         _finish(attempt, [(row[3], row[6]) for row in rows], now)
+        if attempt.state == AttemptState.NEEDS_GRADING:
+            _attempt_event(attempt, LearnerEventKind.ATTEMPT_AWAITING_GRADING)
     return attempt
 
 
@@ -382,6 +385,28 @@ def _grade(slot: _Slot) -> tuple[Decimal, dict, list, bool]:
         return Decimal("0"), {}, [], False
     result = slot.question.grade(slot.answer)
     return result.score, result.parts, result.feedback, result.needs_manual
+
+
+def _attempt_event(attempt: Attempt, kind: str) -> None:
+    """Record that an attempt waits for hand grading, or that its grade is released: the
+    notification table tells the graders and the learner (training_site/notifications.py)."""
+    quiz = attempt.quiz
+    course = quiz_course(quiz)
+    learner_event_record(
+        learner=attempt.learner,
+        kind=kind,
+        key=f"{kind}:{attempt.pk}",
+        subject_type="attempt",
+        subject_id=attempt.pk,
+        course=course,
+        payload={
+            "activity_title": quiz.title,
+            "course_title": course.title,
+            "quiz_id": quiz.pk,
+            "attempt_number": attempt.number,
+            "score_percent": None if attempt.percent is None else str(attempt.percent),
+        },
+    )
 
 
 def _finish(attempt: Attempt, outcomes: list[tuple[Decimal | None, bool]], now: datetime) -> None:
@@ -474,7 +499,11 @@ def response_grade_manual(
         response.grader_comment = comment
         response.graded_at = now
         response.save(update_fields=["score", "rubric_scores", "grader", "grader_comment", "graded_at"])
+        was_waiting = attempt.state == AttemptState.NEEDS_GRADING
         if attempt.state in (AttemptState.NEEDS_GRADING, AttemptState.GRADED):
             outcomes = [(r.score, r.needs_manual and r.graded_at is None) for r in attempt.responses.all()]
             _finish(attempt, outcomes, now)
+        if was_waiting and attempt.state == AttemptState.GRADED:
+            # Released once: a later regrade of a graded attempt is not a new release.
+            _attempt_event(attempt, LearnerEventKind.ATTEMPT_GRADED)
     return attempt

@@ -24,6 +24,10 @@ class LearnerEventKind(models.TextChoices):
     CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
     CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
     CERTIFICATE_REISSUED = "certificate_reissued", _("Certificate reissued")
+    CERTIFICATE_REINSTATED = "certificate_reinstated", _("Certificate revocation undone")
+    CERTIFICATE_READY = "certificate_ready", _("Certificate ready to download")
+    ATTEMPT_AWAITING_GRADING = "attempt_awaiting_grading", _("Submitted for grading")
+    ATTEMPT_GRADED = "attempt_graded", _("Grade released")
 
 
 class LearnerEvent(models.Model):
@@ -81,6 +85,10 @@ _DESCRIPTIONS = {
     LearnerEventKind.CERTIFICATE_ISSUED: _("Certificate %(code)s issued for “%(course)s”"),
     LearnerEventKind.CERTIFICATE_REVOKED: _("Certificate %(code)s revoked"),
     LearnerEventKind.CERTIFICATE_REISSUED: _("Certificate %(code)s issued as a replacement"),
+    LearnerEventKind.CERTIFICATE_REINSTATED: _("Certificate %(code)s is valid again"),
+    LearnerEventKind.CERTIFICATE_READY: _("Certificate %(code)s ready to download"),
+    LearnerEventKind.ATTEMPT_AWAITING_GRADING: _("Submitted “%(activity)s”: open answers wait for grading"),
+    LearnerEventKind.ATTEMPT_GRADED: _("“%(activity)s” graded: %(score)s%%"),
 }
 
 

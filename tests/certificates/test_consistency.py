@@ -19,6 +19,13 @@ from training_site.consistency import Finding, consistency_run
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _with_a_worker(settings):
+    # These checks watch the worker's renders: --fix queues them again. On the embedded
+    # default a certificate waits for its first read instead (the last test below).
+    settings.CERTIFICATE_RENDER_ON_READ = False
+
+
 def run(*args: str) -> str:
     out = io.StringIO()
     call_command("check_consistency", *args, stdout=out)
@@ -179,3 +186,16 @@ def test_the_hourly_report_emails_the_administrators_on_findings(settings, issue
     assert issued.code in mail.outbox[0].body
     schedule = settings.CELERY_BEAT_SCHEDULE["consistency-report"]
     assert (schedule["task"], schedule["schedule"]) == (site_tasks.consistency_report.name, 3600)
+
+
+def test_on_the_embedded_default_a_certificate_waiting_for_its_first_read_is_not_stuck(certificate, settings):
+    """Rendered when read: pending for a long time is normal; an abandoned claim is not."""
+    settings.CERTIFICATE_RENDER_ON_READ = True
+    settings.CERTIFICATE_RENDER_STUCK_AFTER = 600
+    long_ago = timezone.now() - datetime.timedelta(seconds=601)
+    Certificate.objects.filter(pk=certificate.pk).update(created_at=long_ago)
+    assert "certificates_stuck" not in checks_found()
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=CertificateStatus.RENDERING, render_started_at=long_ago, render_claim="gone"
+    )
+    assert "certificates_stuck" in checks_found()

@@ -64,8 +64,10 @@ def test_unknown_id_gets_404(learner_client):
     assert learner_client.get("/certificates/not-a-real-id-0123456789abcdef/download/").status_code == 404
 
 
-def test_while_rendering_the_page_says_so_and_refreshes(learner_client, certificate):
-    """While the PDF is being prepared, the download URL shows a page that refreshes itself."""
+def test_while_rendering_the_page_says_so_and_refreshes(learner_client, certificate, settings):
+    """With a worker, while the PDF is being prepared the download URL shows a page that
+    refreshes itself (the embedded default renders on download: test_render_on_read.py)."""
+    settings.CERTIFICATE_RENDER_ON_READ = False
     for status in (CertificateStatus.PENDING, CertificateStatus.RENDERING):
         Certificate.objects.filter(pk=certificate.pk).update(status=status)
         response = learner_client.get(download_url(certificate))

@@ -162,7 +162,7 @@ LEARNER_ADMIN_PREFIXES = (
 ADMIN_LEARNER_ROUTES = {
     **{
         f"admin/certificates/{view}/<int:pk>/": lambda w: {"pk": w.certificate.pk}
-        for view in ("inspect", "history", "history-results", "revoke", "reissue")
+        for view in ("inspect", "history", "history-results", "revoke", "reissue", "reinstate")
     },
     "admin/grading/<int:attempt_id>/": lambda w: {"attempt_id": w.attempt.pk},
     "admin/cohorts/edit/<str:pk>/": lambda w: {"pk": w.school.pk},
@@ -298,6 +298,14 @@ def test_every_route_with_a_parameter_has_an_expectation_and_meets_it(world, cap
     with capsys.disabled():
         print(f"\nauthorization sweep: {len(routes)} routes × {len(ACTORS)} actors = {checked} requests")  # noqa: T201
     assert failures == []
+
+
+def test_certificate_admin_actions_are_in_the_sweep():
+    """The admin routes that change a certificate by id are swept (learners and visitors
+    denied); who among admin users may use them is the access selector's, tested with them."""
+    routes = routes_with_parameters()
+    for action in ("revoke", "reissue", "reinstate"):
+        assert f"admin/certificates/{action}/<int:pk>/" in routes
 
 
 def test_every_page_type_has_an_expectation_and_meets_it(world, capsys):

@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from taggit.utils import parse_tags
 from wagtail.models import Site
@@ -81,6 +82,15 @@ def _revoke(ctx, value: str):
     )
     return ctx.admin_client.post(
         reverse("certificate_admin:revoke", args=[ctx.certificate.pk]), {"reason": value}
+    )
+
+
+def _reinstate(ctx, value: str):
+    Certificate.objects.filter(pk=ctx.certificate.pk).update(
+        status=CertificateStatus.REVOKED, revoked_at=timezone.now(), revoked_reason="Revoked for the test"
+    )
+    return ctx.admin_client.post(
+        reverse("certificate_admin:reinstate", args=[ctx.certificate.pk]), {"reason": value}
     )
 
 
@@ -248,6 +258,12 @@ FIELDS: list[HostileField] = [
         lambda ctx, v: _cohort(ctx, description=v),
         lambda ctx: reverse("cohorts:edit", args=[ctx.cohort.pk]),
         max_length=5000,
+    ),
+    HostileField(
+        "reinstatement reason",
+        _reinstate,
+        lambda ctx: reverse("certificate_admin:history", args=[ctx.certificate.pk]),
+        max_length=2000,
     ),
 ]
 

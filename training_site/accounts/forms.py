@@ -2,6 +2,12 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from training_site.notifications import (
+    notification_preferences,
+    notification_preferences_set,
+    notifications_offered,
+)
+
 from .models import TIME_ZONE_CHOICES, User
 
 
@@ -49,3 +55,25 @@ def time_zone_choices() -> list:
     common = {value for value, _label in US_TIME_ZONES}
     rest = [(value, value.replace("_", " ")) for value, _label in TIME_ZONE_CHOICES if value not in common]
     return [(_("Common in the US"), US_TIME_ZONES), (_("All time zones"), rest)]
+
+
+class NotificationPreferencesForm(forms.Form):
+    """The emails the user can receive (rows of the notification table), each a checkbox;
+    one that cannot be turned off is shown ticked and disabled."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        current = notification_preferences(user=user)
+        always = _("Always sent: it is about your own record.")
+        for row in notifications_offered(user=user):
+            self.fields[row.key] = forms.BooleanField(
+                label=row.label,
+                required=False,
+                initial=current[row.key],
+                disabled=not row.may_turn_off,
+                help_text=row.help_text if row.may_turn_off else always,
+            )
+
+    def save(self) -> None:
+        notification_preferences_set(user=self.user, choices=self.cleaned_data)

@@ -86,3 +86,81 @@ class User(AbstractUser):
         """
         full_name = f"{self.first_name} {self.last_name}"
         return " ".join((self.certificate_name or self.display_name or full_name).split())
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one notification of the table in training_site/notifications.py.
+
+    No row means the table's default. A notification that cannot be turned off (certificate
+    ready) is never stored as off: the check constraint holds that even if a form or a
+    script tried.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    #: The notification's key in the table, e.g. "grade_released".
+    notification = models.CharField(max_length=60)
+    enabled = models.BooleanField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "notification"], name="accounts_notificationpref_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(notification__in=["certificate_ready"], enabled=False),
+                name="accounts_notificationpref_mandatory_stays_on",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification} {'on' if self.enabled else 'off'} for {self.user_id}"
+
+
+class NoticeState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class Notice(models.Model):
+    """One notification to one person for one occurrence (a learner event), recorded so it is
+    sent at most once: the unique constraint turns a second delivery of the same event into
+    nothing. Notices of a batched notification (same person, notification and batch key,
+    e.g. one quiz) go out together in one email, at most one per the row's window.
+    """
+
+    notification = models.CharField(max_length=60)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    #: The learner event's idempotency key: what happened, once.
+    occurrence = models.CharField(max_length=200)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.PositiveBigIntegerField()
+    #: Notices with the same key are one email (the occurrence itself when not batched).
+    batch_key = models.CharField(max_length=200)
+    state = models.CharField(max_length=20, choices=NoticeState.choices, default=NoticeState.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    #: Not before: the end of the batch window, or the next try after a failed send.
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    skipped_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "recipient", "occurrence"], name="accounts_notice_once_per_occurrence"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="sent") | models.Q(sent_at__isnull=False),
+                name="accounts_notice_sent_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(fields=["recipient", "notification", "batch_key", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification} to {self.recipient_id} for {self.occurrence}: {self.state}"

@@ -238,6 +238,11 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# "Done when read" on the embedded default: with no worker, a certificate's PDF is not
+# rendered in the request that completes the course (about 5 s) but on its first download
+# or verification. The pending certificate is a row in the database, so a restart loses
+# nothing. With a broker the render task runs on the pdf queue as soon as it is issued.
+CERTIFICATE_RENDER_ON_READ = CELERY_TASK_ALWAYS_EAGER
 # Job state lives on our own models; only tasks that opt in keep a result (1 hour).
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 3600
@@ -260,6 +265,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Learner event deliveries that failed (after their backoff) or whose task was lost.
     "deliver-due-learner-events": {
         "task": "courses.tasks.learner_events_sweep",
+        "schedule": 60.0,
+    },
+    # Notifications whose batch window has ended, and sends to retry (docs/notifications.md).
+    "send-due-notices": {
+        "task": "training_site.tasks.notices_send_due",
         "schedule": 60.0,
     },
 }
@@ -358,7 +368,7 @@ COURSE_COMPLETION_HANDLERS: list[str] = ["certificates.services.certificate_issu
 ACCOUNT_SIGNUP_HANDLERS: list[str] = ["courses.services.cohort_open_enrollment_join_on_signup"]
 # Receive every learner event at least once, after commit (courses/events.py). Dotted paths
 # to callables taking keyword argument ``event``; each must be idempotent (check event.pk).
-LEARNER_EVENT_SUBSCRIBERS: list[str] = []
+LEARNER_EVENT_SUBSCRIBERS: list[str] = ["training_site.notifications.learner_event_notify"]
 # Seconds before the sweep takes over a first delivery whose task never ran (lost message).
 LEARNER_EVENT_FIRST_DELIVERY_GRACE = int(os.environ.get("LEARNER_EVENT_FIRST_DELIVERY_GRACE", "120"))
 
