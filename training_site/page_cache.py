@@ -25,6 +25,7 @@ let browsers revalidate with a conditional GET (ConditionalGetMiddleware answers
 """
 
 import hashlib
+import logging
 import secrets
 
 from django.conf import settings
@@ -38,6 +39,20 @@ from django.utils.translation import get_language
 GENERATION_KEY = "pages:generation"
 #: Cookies a visitor may send and still get the shared page: neither says who they are (the
 #: language is part of the cache key).
+logger = logging.getLogger(__name__)
+
+
+def cache_quietly(call, *args, **kwargs):
+    """``call(*args, **kwargs)``, or None when the cache cannot be reached. The page and site
+    caches only save work: with Redis down a request is served uncached instead of failing
+    (and /health/ says the cache is unavailable)."""
+    try:
+        return call(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - any backend error (redis ConnectionError, timeouts)
+        logger.warning("cache unavailable: serving uncached", exc_info=True)
+        return None
+
+
 ANONYMOUS_COOKIES = frozenset({"csrftoken", "django_language"})
 SKIPPED_PREFIXES = ("/admin/", "/django-admin/", "/static/", "/media/")
 
@@ -127,9 +142,9 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        key = _cache_key(request) if settings.PAGE_CACHE_SECONDS else None
+        key = cache_quietly(_cache_key, request) if settings.PAGE_CACHE_SECONDS else None
         if key is not None:
-            stored = cache.get(key)
+            stored = cache_quietly(cache.get, key)
             if stored is not None:
                 status, headers, content = stored
                 response = HttpResponse(content, status=status)
@@ -143,7 +158,8 @@ class AnonymousPageCacheMiddleware:
             response.headers["Last-Modified"] = http_date()
             patch_cache_control(response, max_age=0, must_revalidate=True)
             patch_vary_headers(response, ("Cookie",))
-            cache.set(
+            cache_quietly(
+                cache.set,
                 key,
                 (response.status_code, list(response.items()), response.content),
                 timeout=settings.PAGE_CACHE_SECONDS,

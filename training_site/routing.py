@@ -19,7 +19,7 @@ from django.http import Http404
 from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 
-from training_site.page_cache import generation_bump, generation_token
+from training_site.page_cache import cache_quietly, generation_bump, generation_token
 
 
 def _routes_itself(model) -> bool:
@@ -74,10 +74,10 @@ class CachedSiteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        key = _site_key(request)
+        key = cache_quietly(_site_key, request)
         if key is None:
             return self.get_response(request)
-        site = cache.get(key)
+        site = cache_quietly(cache.get, key)
         if site is not None:
             request._wagtail_site = site
             return self.get_response(request)
@@ -89,7 +89,7 @@ class CachedSiteMiddleware:
             specific = vars(found.root_page).get("specific")
             if specific is not None:
                 found.root_page = specific
-            cache.set(key, found, timeout=SITE_CACHE_SECONDS)
+            cache_quietly(cache.set, key, found, timeout=SITE_CACHE_SECONDS)
         return response
 
 
