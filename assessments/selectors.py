@@ -1,5 +1,6 @@
 """Reads for quizzes and attempts."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import (
     Attempt,
@@ -19,6 +21,7 @@ from assessments.models import (
     QuizPage,
 )
 from courses.models import CoursePage
+from courses.progress import LESSON, progress_for_course
 from courses.selectors import enrollment_current, learner_records_scope_filter
 
 
@@ -83,13 +86,59 @@ def quiz_aggregate_percent(*, attempts: list[Attempt], method: str) -> Decimal |
     return max(percents)
 
 
+@dataclass(frozen=True)
+class FinalGuard:
+    """What stands before starting a course's final while lessons are still incomplete.
+
+    ``locked``: the course opens its final only when every lesson is complete
+    (``CoursePage.final_requires_all_lessons``), so it cannot be started yet. ``confirm``:
+    the final has limited attempts, so the learner confirms before using one.
+    """
+
+    lessons_left: int
+    locked: bool
+    confirm: bool
+    next_lesson_url: str
+    next_lesson_title: str
+
+    @property
+    def locked_message(self) -> str:
+        return ngettext(
+            "The final assessment opens when you have completed every lesson: %(n)d lesson is left.",
+            "The final assessment opens when you have completed every lesson: %(n)d lessons are left.",
+            self.lessons_left,
+        ) % {"n": self.lessons_left}
+
+
+def quiz_final_guard(*, quiz: QuizPage, course: CoursePage, enrollment) -> FinalGuard | None:
+    """The guard on a course's final (a quiz directly under the course) for an enrolled
+    learner with lessons still incomplete, from the progress owner; None when nothing
+    stands in the way (a module quiz, every lesson done, a completed enrollment)."""
+    if enrollment is None or quiz.depth != course.depth + 1:
+        return None
+    progress = progress_for_course(course=course, enrollment=enrollment)
+    if progress.is_completed or progress.lessons_left <= 0:
+        return None
+    step = progress.next_step if progress.next_step and progress.next_step.kind == LESSON else None
+    return FinalGuard(
+        lessons_left=progress.lessons_left,
+        locked=course.final_requires_all_lessons,
+        confirm=bool(quiz.max_attempts),
+        next_lesson_url=step.url if step else "",
+        next_lesson_title=step.title if step else "",
+    )
+
+
 def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
     """The quiz intro page: rules, the learner's attempts, and what they may do next."""
     attempts = []
     enrollment = None
+    guard = None
     if user.is_authenticated:
         attempts = list(attempt_visible_to(user=user).filter(quiz=quiz).order_by("number"))
-        enrollment = enrollment_current(learner=user, course=quiz_course(quiz))
+        course = quiz_course(quiz)
+        enrollment = enrollment_current(learner=user, course=course)
+        guard = quiz_final_guard(quiz=quiz, course=course, enrollment=enrollment)
     used = sum(1 for a in attempts if a.state != AttemptState.ABANDONED)
     in_progress = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     grade = quiz_aggregate_percent(attempts=attempts, method=quiz.grading_method)
@@ -103,6 +152,7 @@ def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
         "quiz_passed": grade is not None and grade >= quiz.pass_mark,
         "question_count": quiz_question_count(quiz),
         "begins_at": _begins_at(quiz=quiz, user=user, in_progress=in_progress),
+        "final_guard": guard,
     }
 
 

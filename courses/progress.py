@@ -120,6 +120,10 @@ class CourseProgress:
         )
 
     @property
+    def lessons_left(self) -> int:
+        return self.lessons_total - self.lessons_done
+
+    @property
     def started(self) -> bool:
         return bool(self.lessons_done or self.activity_results)
 
