@@ -1,5 +1,6 @@
 """Reads for quizzes and attempts."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,7 +22,8 @@ from assessments.models import (
     QuizPage,
 )
 from courses.models import CoursePage
-from courses.progress import LESSON, progress_for_course
+from courses.models.records import ActivityStatus
+from courses.progress import LESSON, CourseProgress, progress_for_course
 from courses.selectors import enrollment_current, learner_records_scope_filter
 
 
@@ -178,6 +180,73 @@ def _begins_at(*, quiz: QuizPage, user, in_progress) -> datetime | None:
         return None
     begins_at = quiz_start_time(learner=user, quiz=quiz)
     return begins_at if begins_at and begins_at > timezone.now() else None
+
+
+@dataclass(frozen=True)
+class QuizStanding:
+    """A learner's standing in one required quiz, as My learning shows it."""
+
+    title: str
+    url: str
+    #: The course's record of the quiz grade (``ActivityResult``), already under the quiz's
+    #: grading method; None before a graded attempt.
+    grade: Decimal | None
+    grading_method: str
+    status: str
+    #: None when attempts are unlimited.
+    attempts_left: int | None
+
+    @property
+    def grading_method_label(self) -> str:
+        return GradingMethod(self.grading_method).label
+
+    @property
+    def passed(self) -> bool:
+        return self.status == ActivityStatus.PASSED
+
+    @property
+    def waiting_for_grading(self) -> bool:
+        return self.status == ActivityStatus.PENDING
+
+
+def quiz_standings_for_progress(
+    *, learner, progress: Sequence[CourseProgress]
+) -> dict[int, list[QuizStanding]]:
+    """Each enrollment's required quizzes (keyed by enrollment id) with the grade and the
+    attempts left, in one query whatever the number of enrollments or quizzes: the grade comes
+    from the progress value, the quiz settings and the attempts used from one annotated read."""
+    ids = {step.page_id for p in progress for step in p.required_activities}
+    used = Count("attempts", filter=Q(attempts__learner=learner) & ~Q(attempts__state=AttemptState.ABANDONED))
+    quizzes = (
+        {
+            pk: (max_attempts, method, count)
+            for pk, max_attempts, method, count in QuizPage.objects.filter(pk__in=ids)
+            .annotate(used=used)
+            .values_list("pk", "max_attempts", "grading_method", "used")
+        }
+        if ids
+        else {}
+    )
+    standings = {}
+    for p in progress:
+        rows = []
+        for step in p.required_activities:
+            if step.page_id not in quizzes:
+                continue  # another kind of activity: no grade or attempts to show
+            max_attempts, method, count = quizzes[step.page_id]
+            status, grade = p.activity_results.get(step.page_id, ("not_started", None))
+            rows.append(
+                QuizStanding(
+                    title=step.title,
+                    url=step.url,
+                    grade=grade,
+                    grading_method=method,
+                    status=status,
+                    attempts_left=max(0, max_attempts - count) if max_attempts else None,
+                )
+            )
+        standings[p.enrollment_id] = rows
+    return standings
 
 
 GRADE_PERMISSION = "assessments.grade_attempt"
