@@ -151,7 +151,8 @@ def test_result_page_feedback_is_inside_the_option_it_explains(client, learner, 
     attempt, _now = submitted(ReviewLevel.CORRECT_ANSWERS)
     html = _review_html(client, learner, attempt)
     items = re.findall(r"<li>\s*(.*?)</li>", html, flags=re.S)
-    wrong = next(i for i in items if '<span class="answer-text">Wrong</span>' in i)
+    singles = re.findall(r'<div class="answer-single">(.*?)</div>', html, flags=re.S)
+    wrong = next(i for i in singles if '<span class="answer-text">Wrong</span>' in i)
     assert f"No{MARKER}" in wrong and "(wrong)" in wrong
     good = next(i for i in items if '<span class="answer-text">Good A</span>' in i)
     assert f"fb{MARKER}" in good and "(right)" in good
