@@ -92,16 +92,21 @@ def _answer_post(view):
 @require_POST
 def quiz_start(request, quiz_id: int):
     quiz = get_object_or_404(QuizPage.objects.live(), pk=quiz_id)
-    if request.POST.get("confirmed") != "yes":
-        # A final with limited attempts and lessons left: a step to confirm before one is used.
+    # A final with limited attempts and lessons left: a step to confirm before one is used.
+    # Unlimited quizzes never need it, so they cost no look-up here.
+    if quiz.max_attempts and request.POST.get("confirmed") != "yes":
         course = quiz_course(quiz)
         guard = quiz_final_guard(
             quiz=quiz, course=course, enrollment=enrollment_current(learner=request.user, course=course)
         )
-        in_progress = Attempt.objects.filter(
-            learner=request.user, quiz=quiz, state=AttemptState.IN_PROGRESS
-        ).exists()
-        if guard is not None and guard.confirm and not guard.locked and not in_progress:
+        if (
+            guard is not None
+            and guard.confirm
+            and not guard.locked
+            and not Attempt.objects.filter(
+                learner=request.user, quiz=quiz, state=AttemptState.IN_PROGRESS
+            ).exists()
+        ):
             return render(
                 request, "assessments/quiz_start_confirm.html", {"quiz": quiz, "final_guard": guard}
             )
