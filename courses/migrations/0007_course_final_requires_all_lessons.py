@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0005_cohorts'),
+        ('courses', '0006_learner_event_kinds_for_notifications'),
     ]
 
     operations = [
