@@ -1,5 +1,7 @@
 """Reads for quizzes and attempts."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -7,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import (
     Attempt,
@@ -19,6 +22,8 @@ from assessments.models import (
     QuizPage,
 )
 from courses.models import CoursePage
+from courses.models.records import ActivityStatus
+from courses.progress import LESSON, CourseProgress, progress_for_course
 from courses.selectors import enrollment_current, learner_records_scope_filter
 
 
@@ -83,13 +88,59 @@ def quiz_aggregate_percent(*, attempts: list[Attempt], method: str) -> Decimal |
     return max(percents)
 
 
+@dataclass(frozen=True)
+class FinalGuard:
+    """What stands before starting a course's final while lessons are still incomplete.
+
+    ``locked``: the course opens its final only when every lesson is complete
+    (``CoursePage.final_requires_all_lessons``), so it cannot be started yet. ``confirm``:
+    the final has limited attempts, so the learner confirms before using one.
+    """
+
+    lessons_left: int
+    locked: bool
+    confirm: bool
+    next_lesson_url: str
+    next_lesson_title: str
+
+    @property
+    def locked_message(self) -> str:
+        return ngettext(
+            "The final assessment opens when you have completed every lesson: %(n)d lesson is left.",
+            "The final assessment opens when you have completed every lesson: %(n)d lessons are left.",
+            self.lessons_left,
+        ) % {"n": self.lessons_left}
+
+
+def quiz_final_guard(*, quiz: QuizPage, course: CoursePage, enrollment) -> FinalGuard | None:
+    """The guard on a course's final (a quiz directly under the course) for an enrolled
+    learner with lessons still incomplete, from the progress owner; None when nothing
+    stands in the way (a module quiz, every lesson done, a completed enrollment)."""
+    if enrollment is None or quiz.depth != course.depth + 1:
+        return None
+    progress = progress_for_course(course=course, enrollment=enrollment)
+    if progress.is_completed or progress.lessons_left <= 0:
+        return None
+    step = progress.next_step if progress.next_step and progress.next_step.kind == LESSON else None
+    return FinalGuard(
+        lessons_left=progress.lessons_left,
+        locked=course.final_requires_all_lessons,
+        confirm=bool(quiz.max_attempts),
+        next_lesson_url=step.url if step else "",
+        next_lesson_title=step.title if step else "",
+    )
+
+
 def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
     """The quiz intro page: rules, the learner's attempts, and what they may do next."""
     attempts = []
     enrollment = None
+    guard = None
     if user.is_authenticated:
         attempts = list(attempt_visible_to(user=user).filter(quiz=quiz).order_by("number"))
-        enrollment = enrollment_current(learner=user, course=quiz_course(quiz))
+        course = quiz_course(quiz)
+        enrollment = enrollment_current(learner=user, course=course)
+        guard = quiz_final_guard(quiz=quiz, course=course, enrollment=enrollment)
     used = sum(1 for a in attempts if a.state != AttemptState.ABANDONED)
     in_progress = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     grade = quiz_aggregate_percent(attempts=attempts, method=quiz.grading_method)
@@ -103,6 +154,7 @@ def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
         "quiz_passed": grade is not None and grade >= quiz.pass_mark,
         "question_count": quiz_question_count(quiz),
         "begins_at": _begins_at(quiz=quiz, user=user, in_progress=in_progress),
+        "final_guard": guard,
     }
 
 
@@ -128,6 +180,73 @@ def _begins_at(*, quiz: QuizPage, user, in_progress) -> datetime | None:
         return None
     begins_at = quiz_start_time(learner=user, quiz=quiz)
     return begins_at if begins_at and begins_at > timezone.now() else None
+
+
+@dataclass(frozen=True)
+class QuizStanding:
+    """A learner's standing in one required quiz, as My learning shows it."""
+
+    title: str
+    url: str
+    #: The course's record of the quiz grade (``ActivityResult``), already under the quiz's
+    #: grading method; None before a graded attempt.
+    grade: Decimal | None
+    grading_method: str
+    status: str
+    #: None when attempts are unlimited.
+    attempts_left: int | None
+
+    @property
+    def grading_method_label(self) -> str:
+        return GradingMethod(self.grading_method).label
+
+    @property
+    def passed(self) -> bool:
+        return self.status == ActivityStatus.PASSED
+
+    @property
+    def waiting_for_grading(self) -> bool:
+        return self.status == ActivityStatus.PENDING
+
+
+def quiz_standings_for_progress(
+    *, learner, progress: Sequence[CourseProgress]
+) -> dict[int, list[QuizStanding]]:
+    """Each enrollment's required quizzes (keyed by enrollment id) with the grade and the
+    attempts left, in one query whatever the number of enrollments or quizzes: the grade comes
+    from the progress value, the quiz settings and the attempts used from one annotated read."""
+    ids = {step.page_id for p in progress for step in p.required_activities}
+    used = Count("attempts", filter=Q(attempts__learner=learner) & ~Q(attempts__state=AttemptState.ABANDONED))
+    quizzes = (
+        {
+            pk: (max_attempts, method, count)
+            for pk, max_attempts, method, count in QuizPage.objects.filter(pk__in=ids)
+            .annotate(used=used)
+            .values_list("pk", "max_attempts", "grading_method", "used")
+        }
+        if ids
+        else {}
+    )
+    standings = {}
+    for p in progress:
+        rows = []
+        for step in p.required_activities:
+            if step.page_id not in quizzes:
+                continue  # another kind of activity: no grade or attempts to show
+            max_attempts, method, count = quizzes[step.page_id]
+            status, grade = p.activity_results.get(step.page_id, ("not_started", None))
+            rows.append(
+                QuizStanding(
+                    title=step.title,
+                    url=step.url,
+                    grade=grade,
+                    grading_method=method,
+                    status=status,
+                    attempts_left=max(0, max_attempts - count) if max_attempts else None,
+                )
+            )
+        standings[p.enrollment_id] = rows
+    return standings
 
 
 GRADE_PERMISSION = "assessments.grade_attempt"

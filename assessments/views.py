@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 
 from assessments.display import learner_view
 from assessments.models import Attempt, AttemptState, QuizPage
-from assessments.selectors import attempt_for_learner
+from assessments.selectors import attempt_for_learner, quiz_course, quiz_final_guard
 from assessments.services import attempts
 from assessments.services.review import attempt_next_steps, attempt_review
+from courses.selectors import enrollment_current
 from training_site.input_cleaning import ascii_int
 
 MAX_BODY_BYTES = 1_000_000
@@ -91,6 +92,24 @@ def _answer_post(view):
 @require_POST
 def quiz_start(request, quiz_id: int):
     quiz = get_object_or_404(QuizPage.objects.live(), pk=quiz_id)
+    # A final with limited attempts and lessons left: a step to confirm before one is used.
+    # Unlimited quizzes never need it, so they cost no look-up here.
+    if quiz.max_attempts and request.POST.get("confirmed") != "yes":
+        course = quiz_course(quiz)
+        guard = quiz_final_guard(
+            quiz=quiz, course=course, enrollment=enrollment_current(learner=request.user, course=course)
+        )
+        if (
+            guard is not None
+            and guard.confirm
+            and not guard.locked
+            and not Attempt.objects.filter(
+                learner=request.user, quiz=quiz, state=AttemptState.IN_PROGRESS
+            ).exists()
+        ):
+            return render(
+                request, "assessments/quiz_start_confirm.html", {"quiz": quiz, "final_guard": guard}
+            )
     try:
         attempt = attempts.quiz_start(learner=request.user, quiz=quiz)
     except attempts.NotEnrolled as error:

@@ -7,6 +7,7 @@ supersedes the old one).
 """
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
@@ -151,6 +152,15 @@ class Certificate(models.Model):
 
     def get_absolute_verify_url(self) -> str:
         return settings.BASE_URL + self.get_verify_url()
+
+    def get_short_verify_url(self) -> str:
+        return reverse("certificates:verify_short", args=[self.code]).rstrip("/")
+
+    @property
+    def printed_verify_url(self) -> str:
+        """The short address printed on the certificate, without the scheme and the final
+        slash, as a person types it: ``academy.example.org/v/SCL-7K3M-9Q2P``."""
+        return urlsplit(settings.BASE_URL).netloc + self.get_short_verify_url()
 
 
 @register_setting(icon="doc-full")

@@ -296,8 +296,8 @@ def certificate_html(certificate, *, has_logo: bool = False, has_signature: bool
         "competencies": certificate.competencies or [],
         "has_logo": has_logo,
         "has_signature": has_signature,
-        "verify_url": verify_url,
-        "verify_form_url": settings.BASE_URL + "/verify/",
+        # The QR code opens the certificate's own page; the printed text is the short form
+        # (Certificate.printed_verify_url), which a person can type.
         "qr_uri": qr_data_uri(verify_url),
         "name_size": _size_class(certificate.learner_name, long=32, very_long=60),
         "title_size": _size_class(certificate.course_title, long=48, very_long=90),

@@ -1,9 +1,11 @@
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -126,3 +128,10 @@ def verify_detail(request, public_id: str):
     if verification is None:
         return _not_found(request)
     return _verification_response(request, verification)
+
+
+@require_GET
+def verify_short(request, code: str):
+    """The printed short address: on to the verification form's look-up of the code, which
+    checks its format and counts against the look-up limit like a typed code."""
+    return redirect(reverse("certificates:verify") + "?" + urlencode({"code": code}))

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from assessments.selectors import quiz_standings_for_progress
 from certificates.selectors import certificate_list_for_dashboard
 from content.selectors import lesson_search_results
 from courses.models import CoursePage, LessonPage
@@ -48,16 +49,20 @@ def search(request):
 
 @login_required
 def dashboard(request):
-    """My learning: every enrollment with progress and a resume link, and the certificates."""
+    """My learning: every enrollment with progress and a resume link, its required quizzes
+    (grade and attempts left), and the certificates."""
     entries = enrollment_dashboard(learner=request.user)
     certificates = certificate_list_for_dashboard(
         learner=request.user, enrollments=[entry.enrollment for entry in entries]
+    )
+    quizzes = quiz_standings_for_progress(
+        learner=request.user, progress=[entry.progress for entry in entries]
     )
     return render(
         request,
         "content/dashboard.html",
         {
-            "entries": entries,
+            "entries": [(entry, quizzes.get(entry.enrollment.pk, [])) for entry in entries],
             "certificates": certificates,
             "recent_events": learner_events_recent(learner=request.user),
         },

@@ -99,6 +99,8 @@ class CourseProgress:
     first_step: Step | None
     #: The required activity directly under the course (the final assessment), if any.
     final_activity_id: int | None = None
+    #: The required activities (quizzes and the like), in tree order: what My learning lists.
+    required_activities: tuple[Step, ...] = ()
 
     @property
     def percent(self) -> int:
@@ -118,6 +120,10 @@ class CourseProgress:
             and self.lessons_done == self.lessons_total
             and self.activities_passed == self.activities_total
         )
+
+    @property
+    def lessons_left(self) -> int:
+        return self.lessons_total - self.lessons_done
 
     @property
     def started(self) -> bool:
@@ -243,6 +249,7 @@ def _progress(
         next_step=next((step for step in work.steps if not is_done(step)), None),
         first_step=lessons[0] if lessons else None,
         final_activity_id=next((step.page_id for step in work.steps if step.is_final), None),
+        required_activities=tuple(step for step in work.steps if step.kind == ACTIVITY),
     )
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.panels import InlinePanel
 
 from assessments import gift
-from assessments.kinds.base import GiftMapping, QuestionKind, fraction_of, number
+from assessments.kinds.base import AnswerPart, GiftMapping, QuestionKind, fraction_of, number
 
 
 class ChoiceKind(QuestionKind):
@@ -58,6 +58,17 @@ class ChoiceKind(QuestionKind):
         texts = {o["id"]: o["text"] for o in data["options"]}
         chosen = [answer] if isinstance(answer, str) else answer
         return "; ".join(texts.get(option_id, "") for option_id in chosen)
+
+    def answer_parts(self, data, answer):
+        if answer is None or answer == "" or answer == []:
+            return []
+        chosen = {answer} if isinstance(answer, str) else set(answer)
+        # The grading data's order, as the grader reports feedback, so a permuted answer reads the same.
+        return [
+            AnswerPart(key=o["id"], text=o["text"], feedback=o.get("feedback") or "")
+            for o in data["options"]
+            if o["id"] in chosen
+        ]
 
     def from_gift(self, q, *, plain):
         return GiftMapping(

@@ -51,6 +51,23 @@ class GiftMapping:
 
 
 @dataclass(frozen=True)
+class AnswerPart:
+    """One piece of an answer for the review: a chosen option, a matching pair, or the whole
+    answer of a one-value type.
+
+    ``key`` is the piece's name in a graded response's ``parts`` (an option or pair id, or
+    "answer"), so the review can say whether this piece earned credit. ``prompt`` is set for
+    a matching pair ("prompt → text"). ``feedback`` is the author's feedback for this piece
+    when the type has feedback per option; the review decides whether it may be shown.
+    """
+
+    key: str
+    text: str
+    prompt: str = ""
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
 class KindExample:
     """A small authored question of the kind and a posted answer to it, used by the test that
     runs every registered kind end to end (and handy in a shell)."""
@@ -132,6 +149,11 @@ class QuestionKind(ABC):
     def answer_text(self, data: Mapping[str, Any], answer: object) -> str:
         """An answer (the learner's or the correct one) in words, for the review."""
 
+    @abstractmethod
+    def answer_parts(self, data: Mapping[str, Any], answer: object) -> list[AnswerPart]:
+        """An answer (the learner's or the correct one) as a list of pieces, for the review:
+        each chosen option, each matching pair, or the whole answer; [] when unanswered."""
+
     # --- GIFT ---------------------------------------------------------------------------------
 
     @abstractmethod
@@ -165,6 +187,11 @@ class QuestionKind(ABC):
             except (ValueError, ValidationError) as error:
                 errors.append(str(error))
         return errors
+
+    def whole_answer_parts(self, data: Mapping[str, Any], answer: object) -> list[AnswerPart]:
+        """``answer_parts`` of a type with one value: one piece, named "answer" as in ``parts``."""
+        text = self.answer_text(data, answer)
+        return [AnswerPart(key="answer", text=text)] if text else []
 
     def single_value(self, post: QueryDict, name: str) -> str | None:
         if len(post.getlist(name)) > 1:

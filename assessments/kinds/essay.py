@@ -158,6 +158,9 @@ class Essay(QuestionKind):
     def answer_text(self, data, answer):
         return "" if answer is None else str(answer)
 
+    def answer_parts(self, data, answer):
+        return self.whole_answer_parts(data, answer)
+
     def from_gift(self, q, *, plain):
         return GiftMapping(fields={})
 

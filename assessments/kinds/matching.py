@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.panels import FieldPanel, InlinePanel
 
 from assessments import graders
-from assessments.kinds.base import GiftMapping, KindExample, QuestionKind
+from assessments.kinds.base import AnswerPart, GiftMapping, KindExample, QuestionKind
 from assessments.kinds.registry import register
 
 
@@ -69,6 +69,14 @@ class Matching(QuestionKind):
             return ""
         lefts = {p["id"]: p["left"] for p in data["pairs"]}
         return "; ".join(f"{lefts.get(key, '')} → {value}" for key, value in answer.items())
+
+    def answer_parts(self, data, answer):
+        if not answer:
+            return []
+        # Every prompt, in the question's order; a prompt left unmatched has empty text.
+        return [
+            AnswerPart(key=p["id"], prompt=p["left"], text=answer.get(p["id"]) or "") for p in data["pairs"]
+        ]
 
     def from_gift(self, q, *, plain):
         return GiftMapping(

@@ -63,6 +63,9 @@ class Numeric(QuestionKind):
     def answer_text(self, data, answer):
         return "" if answer is None or answer == "" else str(answer)
 
+    def answer_parts(self, data, answer):
+        return self.whole_answer_parts(data, answer)
+
     def from_gift(self, q, *, plain):
         return GiftMapping(
             fields={"wrong_feedback": plain(q.wrong_feedback)},

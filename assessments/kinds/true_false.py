@@ -61,6 +61,9 @@ class TrueFalse(QuestionKind):
             return ""
         return _("True") if answer else _("False")
 
+    def answer_parts(self, data, answer):
+        return self.whole_answer_parts(data, answer)
+
     def from_gift(self, q, *, plain):
         return GiftMapping(
             fields={

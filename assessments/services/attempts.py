@@ -36,7 +36,13 @@ from assessments.models import (
     Response,
 )
 from assessments.models.questions import grading_data_from_content
-from assessments.selectors import draw_candidates, quiz_aggregate_percent, quiz_course, quiz_start_time
+from assessments.selectors import (
+    draw_candidates,
+    quiz_aggregate_percent,
+    quiz_course,
+    quiz_final_guard,
+    quiz_start_time,
+)
 from courses.events import learner_event_record
 from courses.models import Enrollment, LearnerEventKind
 from courses.models.records import ActivityStatus
@@ -107,16 +113,21 @@ def quiz_start(*, learner, quiz: QuizPage, now: datetime | None = None) -> Attem
     """Start an attempt, or return the learner's attempt already in progress.
 
     Raises NotEnrolled, or ValidationError with a message for the learner (closed quiz,
-    no attempts left).
+    no attempts left, a final that opens only once every lesson is complete).
     """
     now = now or timezone.now()
-    if enrollment_current(learner=learner, course=quiz_course(quiz)) is None:
+    course = quiz_course(quiz)
+    enrollment = enrollment_current(learner=learner, course=course)
+    if enrollment is None:
         raise NotEnrolled
     existing = Attempt.objects.filter(learner=learner, quiz=quiz, state=AttemptState.IN_PROGRESS).first()
     if existing is not None:
         if existing.deadline is None or now < existing.deadline:
             return existing
         attempt_submit(attempt_id=existing.pk, learner=learner, now=now)
+    guard = quiz_final_guard(quiz=quiz, course=course, enrollment=enrollment)
+    if guard is not None and guard.locked:
+        raise ValidationError(guard.locked_message, code="final_locked")
     if quiz.open_at and now < quiz.open_at:
         raise ValidationError(
             _("This quiz opens on %(date)s.")

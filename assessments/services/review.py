@@ -63,28 +63,55 @@ def _score(attempt: Attempt) -> dict:
     }
 
 
+def _answer_list(kind, data: dict, answer) -> list[dict]:
+    """An answer's pieces (options, matching pairs, or the one value) as text only."""
+    return [{"prompt": p.prompt, "text": p.text} for p in kind.answer_parts(data, answer)]
+
+
+def _answer_explained(kind, data: dict, response) -> tuple[list[dict], list[str]]:
+    """The learner's answer pieces, each with whether it earned credit and the feedback that
+    explains it, and the feedback no single piece explains. CORRECT_ANSWERS only."""
+    pieces = kind.answer_parts(data, response.answer)
+    parts = response.parts or {}
+    own = {p.feedback for p in pieces if p.feedback}
+    # Feedback a type keeps per whole answer (short answer, numeric, true/false) belongs next
+    # to that answer's one piece; what no piece explains stays with the question.
+    loose = [text for text in response.feedback or [] if text not in own]
+    items = []
+    for piece in pieces:
+        feedback = [piece.feedback] if piece.feedback else []
+        if len(pieces) == 1:
+            feedback, loose = feedback + loose, []
+        items.append(
+            {"prompt": piece.prompt, "text": piece.text, "right": parts.get(piece.key), "feedback": feedback}
+        )
+    return items, loose
+
+
 def attempt_review(*, attempt: Attempt, now: datetime) -> dict:
-    """The result page's data: the score always; each response's answer and status from the
-    RESPONSES level; correct answers, feedback and the coordinator's comment only at
-    CORRECT_ANSWERS. Nothing else about the questions leaves this function."""
+    """The result page's data: the score always; each response's answer (as a list of
+    pieces: options, matching pairs) and status from the RESPONSES level; whether each piece
+    earned credit, the correct answer, the feedback (next to the piece it explains) and the
+    coordinator's comment only at CORRECT_ANSWERS. Nothing else about the questions leaves
+    this function."""
     level = review_level_allowed(attempt=attempt, now=now)
     rank = LEVELS.index(level)
     items = []
     if rank >= 1:
         for number, response in enumerate(attempt.responses.all(), start=1):
             data = response.grading_data
+            kind = kind_of(data)
             item = {
                 "number": number,
                 "stem": response.stem,
-                "your_answer": answer_text(data, response.answer),
+                "your_answer": _answer_list(kind, data, response.answer),
                 "status": _status(response),
                 "score": response.score,
                 "marks": Decimal(str(data["marks"])),
             }
             if rank >= 2:
-                kind = kind_of(data)
-                item["correct_answer"] = kind.answer_text(data, kind.correct_response(data))
-                item["feedback"] = list(response.feedback or [])
+                item["your_answer"], item["feedback"] = _answer_explained(kind, data, response)
+                item["correct_answer"] = _answer_list(kind, data, kind.correct_response(data))
                 item["general_feedback"] = response.general_feedback
                 item["grader_comment"] = response.grader_comment
             items.append(item)

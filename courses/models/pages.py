@@ -163,6 +163,13 @@ class CoursePage(ActivityParentMixin, Page):
         blank=True,
         help_text=_("How long a completion certificate stays valid. Leave blank if it does not expire."),
     )
+    final_requires_all_lessons = models.BooleanField(
+        _("final opens when all lessons are complete"),
+        default=False,
+        help_text=_(
+            "Learners cannot start the course's final assessment until they have completed every lesson."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -176,6 +183,7 @@ class CoursePage(ActivityParentMixin, Page):
                 FieldPanel("prerequisites"),
                 FieldPanel("recommended"),
                 FieldPanel("certificate_validity_months"),
+                FieldPanel("final_requires_all_lessons"),
             ],
             heading=_("Course details"),
         ),

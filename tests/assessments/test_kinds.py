@@ -85,6 +85,11 @@ def test_kind_authoring_to_review(kind):
 
     assert answer_text(data, answer) == example.answer_text
     assert kind.answer_text(data, None) == ""
+    # The review's list of pieces says the same as the answer in words, piece by piece.
+    pieces = kind.answer_parts(data, answer)
+    assert "; ".join(f"{p.prompt} → {p.text}" if p.prompt else p.text for p in pieces) == example.answer_text
+    assert result.needs_manual or set(result.parts) >= {p.key for p in pieces}
+    assert kind.answer_parts(data, None) == []
     key = render_to_string(kind.template, {"data": data, "part": "key"})
     assert key.strip()
 

@@ -43,3 +43,21 @@ def test_quiz_pages_have_a_budget_independent_of_question_count(
     small = measure(learner_client, learner, module, 5, django_assert_max_num_queries)
     large = measure(learner_client, learner, module, 50, django_assert_max_num_queries)
     assert small == large
+
+
+def test_final_intro_with_its_guard_stays_in_budget(
+    learner_client, learner, enrolled, course, settings, django_assert_max_num_queries
+):
+    """The final's intro page reads progress for its guard (lessons left) within the intro
+    budget, the same at 5 and at 50 questions."""
+    settings.COURSE_COMPLETION_HANDLERS = []
+    counts = []
+    for size in (5, 50):
+        questions = make_questions(size, bank=f"final-{size}", prefix=f"F{size}")
+        final = build_quiz(course, questions=questions, title=f"Final {size}", max_attempts=2)
+        learner_client.get(final.url)
+        with django_assert_max_num_queries(BUDGET["intro"]) as queries:
+            response = learner_client.get(final.url)
+        assert "lessons left to complete" in response.content.decode()
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

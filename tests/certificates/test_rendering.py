@@ -98,14 +98,18 @@ def test_pdf_is_one_tagged_page_with_name_course_and_code(certificate):
 
 
 def test_pdf_prints_the_dates_hours_competencies_and_verification_url(certificate):
-    """Completion date, contact hours, competencies, expiry and the verification URL are printed."""
+    """Completion date, contact hours, competencies, expiry and the short verification
+    address (host, /v/ and the code, as a person types it) are printed; the long address with
+    the public id is left to the QR code."""
     certificate.expires_on = certificate.issued_on.replace(year=certificate.issued_on.year + 2)
     certificate.competencies = ["conflict resolution", "family engagement"]
     text = squashed(read_pdf(services.certificate_pdf_bytes(certificate=certificate)).pages[0].extract_text())
     assert "2contacthours" in text
     assert "conflictresolution·familyengagement" in text
     assert "Validuntil" + squashed(date_format(certificate.expires_on, "DATE_FORMAT")) in text
-    assert certificate.get_absolute_verify_url() in text
+    assert "127.0.0.1:8000/v/" + certificate.code in text
+    assert certificate.printed_verify_url == "127.0.0.1:8000/v/" + certificate.code
+    assert certificate.public_id not in text
 
 
 def test_harfbuzz_font_subsetting_is_in_use():

@@ -246,3 +246,30 @@ def test_prior_learning_shows_a_credit_not_an_empty_progress_bar(learner_client,
         assert "for prior learning on" in html
         assert "lessons complete" not in html
         assert "<progress" not in html
+
+
+@pytest.mark.parametrize("suffix", ["", "/"])
+def test_short_address_leads_to_the_verification_of_its_code(client, issued, suffix):
+    """/v/<code> (as printed, with or without the final slash) redirects to the verification
+    form's look-up of that code, which shows the certificate."""
+    certificate = issued
+    response = client.get(f"/v/{certificate.code}{suffix}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/verify/?code={certificate.code}"
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and certificate.learner_name in page.content.decode()
+
+
+@pytest.mark.parametrize("value", ["SCL-0000-0000", "not a code", "<script>", "x" * 40])
+def test_short_address_with_an_unknown_or_malformed_code_is_a_clear_answer(client, value):
+    """An unknown code is the usual not-found page, a malformed one the form's message; the
+    redirect itself never looks anything up and never fails."""
+    from urllib.parse import quote
+
+    response = client.get(f"/v/{quote(value)}", follow=True)
+    assert response.status_code in (400, 404)
+    assert "<script>" not in response.content.decode().split("</header>", 1)[-1]
+
+
+def test_short_address_refuses_overlong_values(client):
+    assert client.get("/v/" + "x" * 41, follow=True).status_code == 404

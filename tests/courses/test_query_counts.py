@@ -25,8 +25,11 @@ COURSE_PAGE_BUDGET = 21  # the due date from the learner's cohorts included
 COURSE_PAGE_WARM_BUDGET = 11
 LESSON_PAGE_BUDGET = 21
 LESSON_PAGE_WARM_BUDGET = 11
-DASHBOARD_BUDGET = 9  # the due dates from the learner's cohorts included
-DASHBOARD_WARM_BUDGET = 7
+# My learning: the due dates from the learner's cohorts included, and +1 for the required
+# quizzes with grades and attempts left (one annotated read for all enrollments,
+# assessments.selectors.quiz_standings_for_progress).
+DASHBOARD_BUDGET = 10
+DASHBOARD_WARM_BUDGET = 8
 SEARCH_BUDGET = 5
 
 
@@ -105,13 +108,33 @@ def test_lesson_page(learner_client, learner, index, warm, budget):
 
 @pytest.mark.parametrize(("warm", "budget"), [(False, DASHBOARD_BUDGET), (True, DASHBOARD_WARM_BUDGET)])
 def test_dashboard(learner_client, learner, index, warm, budget):
-    """My learning with 1 and with 4 enrollments (and their activity history)."""
-    enrolled_course(index, learner, "Course 1", 5)
+    """My learning with 1 and with 4 enrollments (their activity history, and required
+    quizzes with grades and attempts left: a module quiz with an attempt and a final)."""
+    from assessments.services import attempts
+    from tests.factories import build_quiz, make_questions
+
+    questions = make_questions(2, bank="dashboard")
+
+    def with_quizzes(course):
+        module = course.get_children().first()
+        quiz = build_quiz(
+            module,
+            questions=questions,
+            title=f"{course.title} quiz",
+            max_attempts=3,
+            required_for_completion=True,
+        )
+        build_quiz(course, questions=questions, title=f"{course.title} final", required_for_completion=True)
+        attempt = attempts.quiz_start(learner=learner, quiz=quiz)
+        attempts.attempt_submit(attempt_id=attempt.pk, learner=learner)
+
+    with_quizzes(enrolled_course(index, learner, "Course 1", 5))
     url = reverse("dashboard")
     count_queries(learner_client, url)
     one = count_queries(learner_client, url, warm=warm)
     for n in range(2, 5):
-        enrolled_course(index, learner, f"Course {n}", 10)
+        with_quizzes(enrolled_course(index, learner, f"Course {n}", 10))
+    assert learner_client.get(url).content.decode().count("2 attempts left") == 4
     assert_flat(one, count_queries(learner_client, url, warm=warm), budget)
 
 

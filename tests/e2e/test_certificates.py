@@ -63,6 +63,12 @@ def test_complete_download_and_verify_a_certificate(browser, page, live_server, 
     assert learner.email not in visitor.content()
     assert_accessible_basics(visitor)
 
+    # The short address printed on the certificate, typed as printed (no scheme, no slash).
+    assert f"/v/{certificate.code}" in "".join(reader.pages[0].extract_text().split())
+    visitor.goto(f"{live_server.url}/v/{certificate.code}")
+    expect(visitor.get_by_text("Valid.")).to_be_visible()
+    expect(visitor.get_by_text("Rosa Delgado")).to_be_visible()
+
     # The download link is the owner's alone.
     response = visitor.goto(f"{live_server.url}/certificates/{certificate.public_id}/download/")
     assert response.status == 404

@@ -40,7 +40,7 @@ def test_sign_up_enroll_and_complete_a_course(page, live_server, course, screens
     page.get_by_label("Your name").fill("Browser Learner")
     page.get_by_label("Password", exact=True).fill("a-long-unusual-passphrase")
     page.get_by_label("Password (again)").fill("a-long-unusual-passphrase")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
     page.wait_for_url(f"{live_server.url}/learning/")
 
     page.goto(f"{live_server.url}/courses/")

@@ -43,6 +43,7 @@ DENIED = "denied"  # no content: a login redirect, 403 or 404 (admin screens for
 OPEN = "open"  # the same page for everyone, by design (public verification)
 COURSE = "course"  # a redirect to the course page (not enrolled)
 MODULE = "module"  # a module is a section of its course page: a redirect to its anchor
+SHORT = "short"  # the printed short address: the same redirect to the code's look-up for everyone
 
 
 def _walk(patterns, prefix=""):
@@ -106,6 +107,11 @@ ROUTES = {
         "get",
         lambda w: {"public_id": w.certificate.public_id},
         {"anonymous": OPEN, "other_learner": OPEN},
+    ),
+    "^v/(?P<code>[^/]{1,40})/?$": (
+        "get",
+        lambda w: {"code": w.certificate.code},
+        {"anonymous": SHORT, "other_learner": SHORT},
     ),
     # Wagtail's password-protected documents and pages: an unknown restriction is a 404.
     "documents/authenticate_with_password/<int:restriction_id>/": (
@@ -213,6 +219,8 @@ def _check(response, expectation: str, world) -> bool:
         return response.status_code == 200
     if expectation == MODULE:
         return response.status_code == 302 and location.startswith(world.course.url + "#module-")
+    if expectation == SHORT:
+        return response.status_code == 302 and location == f"/verify/?code={world.certificate.code}"
     if expectation == COURSE:
         return response.status_code == 302 and location == world.course.url
     raise AssertionError(expectation)

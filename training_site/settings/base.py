@@ -178,6 +178,8 @@ ACCOUNT_RATE_LIMITS = {
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
+# training_site/locale/en: allauth's Title Case headings and buttons in the site's sentence case.
+LOCALE_PATHS = [PROJECT_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
