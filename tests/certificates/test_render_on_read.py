@@ -142,3 +142,25 @@ def test_reading_an_issued_certificate_renders_nothing(issued, renders):
     """Only a certificate waiting for its PDF is rendered on read."""
     assert services.certificate_render_on_read(certificate=issued).status == CertificateStatus.ISSUED
     assert renders == []
+
+
+@pytest.mark.xfail(
+    strict=True, reason="My learning says 'we will email you' for a certificate already announced as ready"
+)
+def test_my_learning_offers_the_download_of_a_certificate_made_when_read(
+    client, learner, course, renders, settings
+):
+    """On the embedded default the learner was told the certificate is ready, so My learning
+    offers "Download PDF", not "being prepared, we will email you"; with a worker it still
+    says the PDF is being prepared."""
+    certificate = Certificate.objects.get(enrollment=complete_course(learner, course))
+    client.force_login(learner)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "we will email you" not in page
+    assert "Download PDF" in page
+    assert certificate.get_download_url() in page
+    assert renders == []
+    settings.CERTIFICATE_RENDER_ON_READ = False
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "Being prepared: we will email you when it is ready." in page
+    assert "Download PDF" not in page
