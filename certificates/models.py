@@ -137,6 +137,12 @@ class Certificate(models.Model):
         return self.status in {CertificateStatus.PENDING, CertificateStatus.RENDERING}
 
     @property
+    def made_on_download(self) -> bool:
+        """Waiting for its PDF on the embedded default, where the first download makes it
+        ("done when read"): to the learner it is ready now, and they were told so."""
+        return settings.CERTIFICATE_RENDER_ON_READ and self.status == CertificateStatus.PENDING
+
+    @property
     def is_expired(self) -> bool:
         return self.expires_on is not None and self.expires_on < timezone.localdate()
 

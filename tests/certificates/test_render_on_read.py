@@ -144,9 +144,6 @@ def test_reading_an_issued_certificate_renders_nothing(issued, renders):
     assert renders == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="My learning says 'we will email you' for a certificate already announced as ready"
-)
 def test_my_learning_offers_the_download_of_a_certificate_made_when_read(
     client, learner, course, renders, settings
 ):

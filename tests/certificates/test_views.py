@@ -202,8 +202,11 @@ def test_thirty_one_look_ups_in_a_minute_get_429(client, issued):
 # --- Dashboard ------------------------------------------------------------------------------
 
 
-def test_dashboard_lists_certificates_with_status_and_links(learner_client, issued, learner, index):
-    """My learning lists each certificate with its status, download and verification links."""
+def test_dashboard_lists_certificates_with_status_and_links(learner_client, issued, learner, index, settings):
+    """My learning lists each certificate with its status, download and verification links
+    (with a worker rendering PDFs; tests/certificates/test_render_on_read.py has the embedded
+    default, where a pending certificate is downloadable at once)."""
+    settings.CERTIFICATE_RENDER_ON_READ = False
     pending = Certificate.objects.get(
         enrollment=complete_course(learner, build_course(index, title="Second"))
     )
