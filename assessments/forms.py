@@ -7,12 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from assessments.models.questions import build_grading_data, grading_data_errors
-from assessments.services.gift_import import BANK_PATH_MAX_LENGTH, bank_path_errors
+from assessments.services.gift_import import BANK_PATH_MAX_LENGTH, bank_path_errors, tag_errors
 from training_site.input_cleaning import has_control_characters
 
 GIFT_MAX_BYTES = 1024 * 1024
-# taggit's Tag.name column.
-TAG_MAX_LENGTH = 100
 
 
 def _live_forms(formset):
@@ -71,8 +69,8 @@ def _bank_checked(bank: str) -> str:
 
 def _tags_checked(value: str) -> list[str]:
     tags = [t.strip() for t in value.split(",") if t.strip()]
-    if any(len(tag) > TAG_MAX_LENGTH for tag in tags):
-        raise ValidationError(_("A tag is at most %(max)d characters.") % {"max": TAG_MAX_LENGTH})
+    if errors := tag_errors(tags):
+        raise ValidationError(errors)
     return tags
 
 

@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from taggit.models import Tag
 from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 
 from assessments import gift
@@ -152,6 +153,7 @@ def question_bank_import_gift(
 
 BANK_NAME_MAX_LENGTH = QuestionBank._meta.get_field("name").max_length
 BANK_PATH_MAX_LENGTH = QuestionBank._meta.get_field("path").max_length
+TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
 
 def bank_path_errors(path: str) -> list[str]:
@@ -165,6 +167,14 @@ def bank_path_errors(path: str) -> list[str]:
     if len(_bank_path_normalised(path)) > BANK_PATH_MAX_LENGTH:
         errors.append(_("A bank path is at most %(max)d characters.") % {"max": BANK_PATH_MAX_LENGTH})
     return errors
+
+
+def tag_errors(tags) -> list[str]:
+    """Why ``tags`` cannot be stored (empty when they can): each is a row of taggit's tag
+    table, within its name column."""
+    if any(len(tag) > TAG_MAX_LENGTH for tag in tags):
+        return [_("A tag is at most %(max)d characters.") % {"max": TAG_MAX_LENGTH}]
+    return []
 
 
 def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQuestion]:

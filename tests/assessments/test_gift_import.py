@@ -121,7 +121,6 @@ def test_import_command_fails_with_line_numbers_and_changes_nothing(tmp_path):
     assert not Question.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="an over-long --tag reaches the tag column (DataError on PostgreSQL)")
 def test_import_command_refuses_a_tag_longer_than_its_column_and_changes_nothing(tmp_path):
     """import_gift --tag is checked as the admin's upload form checks it: a clear error
     naming the limit, nothing imported (PostgreSQL would refuse the value mid-import)."""

@@ -2,7 +2,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.services.gift_import import GiftImportError, bank_path_errors, question_bank_import_gift
+from assessments.services.gift_import import (
+    GiftImportError,
+    bank_path_errors,
+    question_bank_import_gift,
+    tag_errors,
+)
 
 
 class Command(BaseCommand):
@@ -18,6 +23,8 @@ class Command(BaseCommand):
 
         source = options["file"]
         if options["bank"] and (errors := bank_path_errors(options["bank"])):
+            raise CommandError(" ".join(errors))
+        if errors := tag_errors(options["tag"]):
             raise CommandError(" ".join(errors))
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8-sig")
