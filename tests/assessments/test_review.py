@@ -174,7 +174,15 @@ def test_review_items_number_each_answer_and_say_how_it_went(module, learner, en
     ]
     assert [i["score"] for i in items] == [1, Decimal("0.5"), 0, 0, 1, 1]
     assert [i["marks"] for i in items] == [Decimal(1)] * 6
-    assert [i["your_answer"] for i in items][:4] == ["Right", "Good A", "False", ""]
+    answers = [[(piece["prompt"], piece["text"]) for piece in i["your_answer"]] for i in items]
+    assert answers == [
+        [("", "Right")],
+        [("", "Good A")],
+        [("", "False")],
+        [],
+        [("Left one", "Right one"), ("Left two", "Right two"), ("Left three", "Right three")],
+        [("", "6")],
+    ]
 
 
 def test_correct_answers_level_gives_each_items_own_feedback(module, learner, enrolled, marked_questions):
@@ -183,13 +191,20 @@ def test_correct_answers_level_gives_each_items_own_feedback(module, learner, en
     attempt = _answered(module, learner, marked_questions)
     items = attempt_review(attempt=attempt, now=timezone.now())["review_items"]
     single, multiple = items[0], items[1]
-    assert single["correct_answer"] == "Right"
-    assert single["feedback"] == [f"Yes{MARKER}"]
+    assert single["correct_answer"] == [{"prompt": "", "text": "Right"}]
+    # Each piece of feedback sits beside the option it explains, none left over.
+    assert single["your_answer"] == [
+        {"prompt": "", "text": "Right", "right": True, "feedback": [f"Yes{MARKER}"]}
+    ]
+    assert single["feedback"] == []
     assert single["general_feedback"] == f"<p>General{MARKER}</p>"
     assert single["grader_comment"] == ""
-    assert multiple["correct_answer"] == "Good A; Good B"
-    assert multiple["feedback"] == [f"fb{MARKER}"]
-    assert items[3]["feedback"] == []  # left blank: no feedback to give
+    assert multiple["correct_answer"] == [{"prompt": "", "text": "Good A"}, {"prompt": "", "text": "Good B"}]
+    assert multiple["your_answer"] == [
+        {"prompt": "", "text": "Good A", "right": True, "feedback": [f"fb{MARKER}"]}
+    ]
+    assert multiple["feedback"] == []
+    assert items[3]["your_answer"] == [] and items[3]["feedback"] == []  # left blank: no feedback to give
 
 
 def test_score_block_of_a_graded_attempt(module, learner, enrolled, marked_questions):
