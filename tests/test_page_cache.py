@@ -140,7 +140,7 @@ def test_signed_in_responses_are_never_cached_for_anyone_else(client, learner, c
     assert "private" in own["Cache-Control"]
     visitor = client.get(course.url)
     assert b"Your progress" not in visitor.content
-    assert b"Log in to enroll" in visitor.content
+    assert b"Sign in to enroll" in visitor.content
     other = Client()
     other.force_login(UserFactory())
     response, queries = get(other, course.url)

@@ -15,7 +15,7 @@ def test_catalogue_and_course_page_are_public(client, course):
     assert course.title in response.content.decode()
     response = client.get(course.url)
     assert response.status_code == 200
-    assert "Log in to enroll" in response.content.decode()
+    assert "Sign in to enroll" in response.content.decode()
 
 
 def test_catalogue_filters_by_tag(client, index):
