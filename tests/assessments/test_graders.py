@@ -1245,3 +1245,44 @@ def test_an_accepted_answer_may_be_as_long_as_a_response() -> None:
     authoring error (see AUTHORING_ERRORS)."""
     longest = "a" * SHORT_ANSWER_MAX_CHARS
     assert grade(_short({"text": longest, "fraction": 1}), longest).score == Decimal("1.00")
+
+
+def test_automatic_outcomes_are_never_waiting_for_a_marker() -> None:
+    """needs_manual is exactly False (Response.needs_manual is a NOT NULL boolean) for the
+    outcomes compiled in advance and copied per response (single choice, true/false) as for
+    those computed per response."""
+    assert grade(_choice(_option("a", 1), _option("b", 0)), "b").needs_manual is False
+    assert grade({"type": "true_false", "marks": 1, "answer": True}, False).needs_manual is False
+    assert grade(_short({"text": "x", "fraction": 1}), "y").needs_manual is False
+
+
+def test_a_partly_right_short_answer_counts_as_right_in_parts() -> None:
+    """parts["answer"] marks any credit as right, as numeric does; only no credit is wrong."""
+    data = _short({"text": "Paris", "fraction": 1}, {"text": "France", "fraction": "0.5"})
+    assert grade(data, "France").parts == {"answer": True}
+    assert grade(data, "Paris").parts == {"answer": True}
+    assert grade(data, "Lyon").parts == {"answer": False}
+
+
+def test_numbers_in_grading_data_may_use_exponents_up_to_a_thousand() -> None:
+    """The "sensible size" limit is inclusive: an exponent of -1000 is a (tiny) number, -1001
+    is refused."""
+    data = _choice(_option("a", 1), _option("b", "1E-1000"))
+    assert grade(data, "b").score == Decimal("0.00")
+    with pytest.raises(ValueError, match="finite number of sensible size"):
+        grade(_choice(_option("a", 1), _option("b", "1E-1001")), "a")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_choice({"text": "A", "fraction": 1}), "option 0 id must be a string, not NoneType"),
+        (_pairs({"id": "p", "left": "L"}), "pair 'p' right must be a string, not NoneType"),
+        (_pairs({"id": "p", "right": "R"}), "pair 'p' left must be a string, not NoneType"),
+        (_essay({"points": 2}), "rubric criterion 0 id must be a string, not NoneType"),
+    ],
+)
+def test_required_texts_may_not_be_left_out(data: dict[str, Any], message: str) -> None:
+    """Unlike feedback (test_optional_texts_may_be_left_out), ids and pair texts are required."""
+    with pytest.raises(ValueError, match=message):
+        graders.compile_grading(data)
