@@ -5,8 +5,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from certificates.selectors import certificate_visible_to
+from courses.models import Cohort
+from courses.services import cohort_member_add
 from tests.certificates.factories import complete_course
-from tests.factories import UserFactory, build_course
+from tests.factories import UserFactory, build_course, make_coordinator
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +26,29 @@ def test_learner_sees_only_their_own(learner, certificate, other_certificate):
 
 def test_coordinator_sees_every_certificate(coordinator, certificate, other_certificate):
     assert set(certificate_visible_to(user=coordinator)) == {certificate, other_certificate}
+
+
+def test_a_coordinator_sees_their_cohorts_below_and_their_own_certificate_only(index):
+    """Cohort scope: a school's coordinator sees the certificates of learners in the school
+    and the class below it, and their own; not those of a learner in the school beside."""
+    district = Cohort.objects.create(name="District")
+    school = Cohort.objects.create(name="School", parent=district)
+    beside = Cohort.objects.create(name="Beside", parent=district)
+    below = Cohort.objects.create(name="Class", parent=school)
+    certificates = {}
+    for cohort in (school, beside, below):
+        member = UserFactory()
+        cohort_member_add(cohort=cohort, learner=member)
+        complete_course(member, build_course(index, title=f"Course for {cohort.name}"))
+        certificates[cohort.name] = member.certificates.get()
+    coordinator = make_coordinator(cohorts=[school])
+    complete_course(coordinator, build_course(index, title="The coordinator's own course"))
+    own = coordinator.certificates.get()
+    assert set(certificate_visible_to(user=coordinator)) == {
+        certificates["School"],
+        certificates["Class"],
+        own,
+    }
 
 
 def test_visitor_sees_none(certificate):
