@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import django_filters
+from django.contrib import messages
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -180,8 +181,6 @@ class ModuleMatrixView(_ScopedReportView):
 
     def get(self, request, *args, **kwargs):
         if not self.results_only and not self.filter_values().get("course"):
-            from django.contrib import messages
-
             messages.info(request, _("Choose a course to see its modules."))
         return super().get(request, *args, **kwargs)
 
