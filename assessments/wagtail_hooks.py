@@ -172,6 +172,8 @@ class TrainingGroup(SnippetViewSetGroup):
     menu_label = _("Training")
     menu_icon = "tasks"
     menu_order = 250
+    # Reports (content/wagtail_hooks.py) sit above assessments: they add themselves here.
+    submenu_hook = "register_training_menu_item"
     items = (
         QuestionViewSet,
         QuestionBankViewSet,

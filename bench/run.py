@@ -32,7 +32,7 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 else:
     sys.path.insert(0, str(ROOT))
 
-SECTIONS = ["certificates", "pages", "quiz", "burst"]
+SECTIONS = ["certificates", "pages", "quiz", "burst", "exports"]
 RESULTS = ROOT / "bench" / "results.json"
 
 

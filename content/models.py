@@ -97,3 +97,8 @@ class CurriculumQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quiz_key}: {self.question_id}"
+
+
+# Background report exports live in their own module (content/jobs.py); Django registers a
+# model where its module is imported, so the models module imports it.
+from content.jobs import ReportExport  # noqa: E402, F401

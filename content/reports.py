@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import django_filters
-from django.db.models import Max, Min
+from django.db.models import Count, F, Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
@@ -26,10 +26,12 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from assessments.models import Attempt, AttemptState
 from certificates.models import Certificate, CertificateStatus
+from content.exports import BackgroundExportMixin
 from courses.admin_viewsets import no_cohort_notice
 from courses.models import Cohort, CohortMembership, Enrollment, LearnerEvent
-from courses.models.records import EnrollmentStatus
+from courses.models.records import ActivityStatus, EnrollmentStatus
 from courses.progress import progress_for_enrollments
 from courses.selectors import cohort_visible_to, learner_ids_in_scope
 
@@ -41,6 +43,16 @@ STATUS_CHOICES = [
     (COMPLETED, _("Completed")),
 ]
 _STATUS_LABELS = dict(STATUS_CHOICES)
+# Filters that are not a row's status: a learner who failed the course's final assessment
+# twice (two graded attempts below the pass mark, and not passed since), and a current
+# certificate that expires within CERTIFICATE_EXPIRING_DAYS days (today included).
+FAILED_FINAL_TWICE, CERTIFICATE_EXPIRING = "failed_final_twice", "certificate_expiring"
+CERTIFICATE_EXPIRING_DAYS = 90
+FILTER_CHOICES = [
+    *STATUS_CHOICES,
+    (FAILED_FINAL_TWICE, _("Failed the final twice")),
+    (CERTIFICATE_EXPIRING, _("Certificate expiring within 90 days")),
+]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -61,10 +73,9 @@ class MatrixRow:
         return str(_STATUS_LABELS[self.status])
 
 
-def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = "") -> list[MatrixRow]:
-    """One row per current enrollment of a learner in ``user``'s scope (narrowed to one
-    cohort of theirs, and to one status, when given). Seven queries plus the progress
-    selector's, whatever the number of learners."""
+def matrix_enrollments(*, user, cohort: Cohort | None = None, course=None) -> QuerySet[Enrollment]:
+    """The current enrollments of learners in ``user``'s scope, narrowed to one cohort and
+    one course when given: the rows of the matrix and of the course results, unordered."""
     enrollments = Enrollment.objects.exclude(status=EnrollmentStatus.WITHDRAWN)
     scope = learner_ids_in_scope(user=user)
     if scope is not None:
@@ -73,8 +84,20 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
         enrollments = enrollments.filter(
             learner__in=CohortMembership.objects.filter(cohort=cohort).values("learner_id")
         )
+    if course is not None:
+        enrollments = enrollments.filter(course=course)
+    return enrollments
+
+
+def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = "") -> list[MatrixRow]:
+    """One row per current enrollment of a learner in ``user``'s scope (narrowed to one
+    cohort of theirs, and to one status or FILTER_CHOICES filter, when given). Seven
+    queries plus the progress selector's (and one for either of the two extra filters),
+    whatever the number of learners."""
     enrollments = list(
-        enrollments.select_related("course", "learner").order_by("learner__email", "course__title", "pk")
+        matrix_enrollments(user=user, cohort=cohort)
+        .select_related("course", "learner")
+        .order_by("learner__email", "course__title", "pk")
     )
     if not enrollments:
         return []
@@ -103,8 +126,15 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
         .annotate(due=Min("cohort__course_assignments__due_on"))
     }
     today = timezone.localdate()
+    keep = None
+    if status == FAILED_FINAL_TWICE:
+        keep = _failed_final_twice(enrollments, progress)
+    elif status == CERTIFICATE_EXPIRING:
+        keep = _certificate_expiring(enrollments, today)
     rows = []
     for enrollment in enrollments:
+        if keep is not None and enrollment.pk not in keep:
+            continue
         value = progress[enrollment.pk]
         due_on = due.get((enrollment.learner_id, enrollment.course_id))
         if enrollment.is_completed:
@@ -115,7 +145,7 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
             row_status = IN_PROGRESS
         else:
             row_status = NOT_STARTED
-        if status and row_status != status:
+        if keep is None and status and row_status != status:
             continue
         rows.append(
             MatrixRow(
@@ -133,6 +163,46 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
     return rows
 
 
+def _failed_final_twice(enrollments, progress) -> set[int]:
+    """Enrollments whose final assessment is not passed and has two or more graded attempts
+    below their pass mark (attempts on a module's quiz do not count). One query."""
+    finals = {e.pk: progress[e.pk].final_activity_id for e in enrollments if progress[e.pk].final_activity_id}
+    if not finals:
+        return set()
+    failed = {
+        (row["learner_id"], row["quiz_id"]): row["failed"]
+        for row in Attempt.objects.filter(
+            learner_id__in={e.learner_id for e in enrollments if e.pk in finals},
+            quiz_id__in=set(finals.values()),
+            state=AttemptState.GRADED,
+            percent__lt=F("pass_mark"),
+        )
+        .values("learner_id", "quiz_id")
+        .annotate(failed=Count("pk"))
+    }
+    keep = set()
+    for enrollment in enrollments:
+        final_id = finals.get(enrollment.pk)
+        if final_id is None or progress[enrollment.pk].activity_status(final_id) == ActivityStatus.PASSED:
+            continue
+        if failed.get((enrollment.learner_id, final_id), 0) >= 2:
+            keep.add(enrollment.pk)
+    return keep
+
+
+def _certificate_expiring(enrollments, today: datetime.date) -> set[int]:
+    """Enrollments with a current certificate expiring between today and 90 days on. One query."""
+    return set(
+        Certificate.objects.filter(
+            enrollment_id__in=[e.pk for e in enrollments],
+            expires_on__gte=today,
+            expires_on__lte=today + datetime.timedelta(days=CERTIFICATE_EXPIRING_DAYS),
+        )
+        .exclude(status__in=[CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED])
+        .values_list("enrollment_id", flat=True)
+    )
+
+
 def neutralize_formula(value):
     """Text a spreadsheet would run as a formula, prefixed with ' so it stays text."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -146,7 +216,7 @@ def _scoped_cohorts(request):
 
 class ProgressMatrixFilterSet(WagtailFilterSet):
     cohort = django_filters.ModelChoiceFilter(queryset=_scoped_cohorts, label=_("Cohort"), method="no_op")
-    status = django_filters.ChoiceFilter(choices=STATUS_CHOICES, label=_("Status"), method="no_op")
+    status = django_filters.ChoiceFilter(choices=FILTER_CHOICES, label=_("Status"), method="no_op")
 
     class Meta:
         model = Enrollment
@@ -157,7 +227,7 @@ class ProgressMatrixFilterSet(WagtailFilterSet):
         return queryset
 
 
-class ProgressMatrixView(ReportView):
+class ProgressMatrixView(BackgroundExportMixin, ReportView):
     page_title = _("Progress matrix")
     header_icon = "table"
     index_url_name = "progress_matrix"
@@ -167,6 +237,7 @@ class ProgressMatrixView(ReportView):
     permission_policy = ModelPermissionPolicy(Cohort)
     permission_required = "view"
     export_filename = "progress-matrix"
+    export_key = "progress_matrix"
     list_export = [
         "learner_name",
         "learner_email",
@@ -209,9 +280,15 @@ class ProgressMatrixView(ReportView):
     def get_queryset(self):
         return Enrollment.objects.none()
 
-    def get_filtered_queryset(self):
+    def filter_values(self) -> dict:
         filters = self.filters
-        data = filters.form.cleaned_data if filters is not None and filters.is_valid() else {}
+        return filters.form.cleaned_data if filters is not None and filters.is_valid() else {}
+
+    def export_row_count(self) -> int:
+        return matrix_enrollments(user=self.request.user, cohort=self.filter_values().get("cohort")).count()
+
+    def get_filtered_queryset(self):
+        data = self.filter_values()
         return progress_matrix_rows(
             user=self.request.user, cohort=data.get("cohort"), status=data.get("status") or ""
         )

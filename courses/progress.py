@@ -101,6 +101,8 @@ class CourseProgress:
     final_activity_id: int | None = None
     #: The required activities (quizzes and the like), in tree order: what My learning lists.
     required_activities: tuple[Step, ...] = ()
+    #: Every step of the course's work, in tree order (what module_progress counts).
+    steps: tuple[Step, ...] = ()
 
     @property
     def percent(self) -> int:
@@ -144,6 +146,42 @@ class CourseProgress:
     def activity_status(self, activity_id: int) -> str:
         result = self.activity_results.get(activity_id)
         return result[0] if result else "not_started"
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    """Where one learner stands in one module: its lessons done and required activities
+    passed, out of all of them (the course's rule, narrowed to the module's steps)."""
+
+    steps_done: int
+    steps_total: int
+
+    @property
+    def percent(self) -> int:
+        return (100 * self.steps_done) // self.steps_total if self.steps_total else 0
+
+    @property
+    def started(self) -> bool:
+        return self.steps_done > 0
+
+    @property
+    def is_completed(self) -> bool:
+        return self.steps_total > 0 and self.steps_done == self.steps_total
+
+
+def module_progress(progress: CourseProgress, *, module_path: str) -> ModuleProgress:
+    """The part of ``progress`` inside the module at ``module_path`` (no query)."""
+    steps = [step for step in progress.steps if step.path.startswith(module_path)]
+    done = sum(
+        1
+        for step in steps
+        if (
+            step.page_id in progress.completed_lesson_ids
+            if step.kind == LESSON
+            else progress.activity_status(step.page_id) == ActivityStatus.PASSED
+        )
+    )
+    return ModuleProgress(steps_done=done, steps_total=len(steps))
 
 
 @dataclass(frozen=True)
@@ -250,6 +288,7 @@ def _progress(
         first_step=lessons[0] if lessons else None,
         final_activity_id=next((step.page_id for step in work.steps if step.is_final), None),
         required_activities=tuple(step for step in work.steps if step.kind == ACTIVITY),
+        steps=work.steps,
     )
 
 

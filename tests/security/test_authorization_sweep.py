@@ -24,6 +24,8 @@ from wagtail.models import Page, get_page_models
 from assessments.models import QuizAccommodation
 from assessments.services import attempts
 from certificates.models import Certificate
+from content.exports import report_export_build
+from content.jobs import ReportExport
 from courses.models import Cohort, CohortCourse, CoursePage, LessonPage, ModulePage
 from courses.services import (
     cohort_member_add,
@@ -164,6 +166,7 @@ LEARNER_ADMIN_PREFIXES = (
     "admin/cohort-members/",
     "admin/cohort-courses/",
     "admin/snippets/assessments/quizaccommodation/",
+    "admin/reports/",
 )
 ADMIN_LEARNER_ROUTES = {
     **{
@@ -180,6 +183,11 @@ ADMIN_LEARNER_ROUTES = {
         f"admin/snippets/assessments/quizaccommodation/{view}/<int:pk>/": lambda w: {"pk": w.accommodation.pk}
         for view in ("edit", "delete", "usage", "history", "history-results")
     },
+    # A report export holds learner records: requested by the inside coordinator, so it opens
+    # for them only (another coordinator of the same cohorts gets a 404 too:
+    # tests/content/test_reports_results.py).
+    "admin/reports/exports/<int:pk>/": lambda w: {"pk": w.report_export.pk},
+    "admin/reports/exports/<int:pk>/download/": lambda w: {"pk": w.report_export.pk},
 }
 
 
@@ -255,14 +263,21 @@ def world(learner, course):
         cohort_member_add(cohort=cohort, learner=UserFactory())
     assignment = CohortCourse.objects.create(cohort=school, course=course)
     accommodation = QuizAccommodation.objects.create(learner=learner, quiz=quiz, extra_minutes=10)
+    coordinators = {}
     for actor, cohort in zip(COORDINATORS, (district, sideways, below), strict=True):
+        coordinators[actor] = make_coordinator(cohorts=[cohort])
         clients[actor] = Client(raise_request_exception=False)
-        clients[actor].force_login(make_coordinator(cohorts=[cohort]))
+        clients[actor].force_login(coordinators[actor])
+    report_export = ReportExport.objects.create(
+        requested_by=coordinators["coordinator_inside"], report="progress_matrix", file_format="csv"
+    )
+    report_export_build(export_id=report_export.pk)
     return SimpleNamespace(
         school=school,
         membership=membership,
         assignment=assignment,
         accommodation=accommodation,
+        report_export=report_export,
         course=course,
         other_course=finished,
         lesson=lesson,

@@ -200,6 +200,12 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"allow_overwrite": True},
     },
+    # Report export files (content/jobs.py): outside MEDIA_ROOT, so never served by URL;
+    # only the requester downloads them, through a view that checks who asks.
+    "reports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "private" / "reports")},
+    },
 }
 # --- Deployment: media and certificate PDFs on S3-compatible storage (issue 12) ---------------
 # Set AWS_STORAGE_BUCKET_NAME (and AWS_S3_ENDPOINT_URL for a non-AWS service such as MinIO)
@@ -219,6 +225,10 @@ if AWS_STORAGE_BUCKET_NAME:
     STORAGES["certificates"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {"file_overwrite": True, "location": os.environ.get("AWS_CERTIFICATES_PREFIX", "")},
+    }
+    STORAGES["reports"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"location": os.environ.get("AWS_REPORTS_PREFIX", "private/reports")},
     }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
@@ -326,6 +336,14 @@ CONSISTENCY_CHECKS: list[str] = [
     "certificates.consistency.certificates_checksum_mismatch",
     "courses.consistency.learner_events_undelivered",
 ]
+# Report exports over REPORT_EXPORT_DIRECT_MAX_ROWS rows are built by a task into a file
+# (content/jobs.py); files older than REPORT_EXPORT_KEEP_DAYS are deleted every hour.
+REPORT_EXPORT_DIRECT_MAX_ROWS = int(os.environ.get("REPORT_EXPORT_DIRECT_MAX_ROWS", "2000"))
+REPORT_EXPORT_KEEP_DAYS = int(os.environ.get("REPORT_EXPORT_KEEP_DAYS", "7"))
+CELERY_BEAT_SCHEDULE["delete-old-report-exports"] = {
+    "task": "content.tasks.report_exports_delete_old",
+    "schedule": 60 * 60.0,
+}
 CELERY_BEAT_SCHEDULE["consistency-report"] = {
     "task": "training_site.tasks.consistency_report",
     "schedule": 60 * 60.0,
