@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from assessments.selectors import quiz_standings_for_progress
 from certificates.selectors import certificate_list_for_dashboard
+from content.dashboard_cards import dashboard_cards
 from content.selectors import lesson_search_results
 from courses.models import CoursePage, LessonPage
 from courses.selectors import enrollment_dashboard, learner_events_recent
@@ -62,7 +63,7 @@ def dashboard(request):
         request,
         "content/dashboard.html",
         {
-            "entries": [(entry, quizzes.get(entry.enrollment.pk, [])) for entry in entries],
+            "cards": dashboard_cards((entry, quizzes.get(entry.enrollment.pk, [])) for entry in entries),
             "certificates": certificates,
             "recent_events": learner_events_recent(learner=request.user),
         },

@@ -198,7 +198,9 @@ def _course_work(courses: Iterable) -> dict[int, _CourseWork]:
     courses = {course.pk: course for course in courses}
     if not courses:
         return {}
-    keys = {pk: f"course-work:{pages_generation()}:{pk}" for pk in courses}
+    # One generation read for all of them: with Redis each read is a round trip.
+    generation = pages_generation()
+    keys = {pk: f"course-work:{generation}:{pk}" for pk in courses}
     cached = cache.get_many(keys.values())
     work = {pk: cached[key] for pk, key in keys.items() if key in cached}
     missing = [course for pk, course in courses.items() if pk not in work]
@@ -292,12 +294,29 @@ def _progress(
     )
 
 
-def progress_for_enrollments(enrollments: Sequence[Enrollment]) -> dict[int, CourseProgress]:
-    """Progress of each enrollment, keyed by enrollment id (``enrollment.course`` should be
-    selected with the enrollments)."""
+@dataclass(frozen=True)
+class CourseRef:
+    """What the progress rule reads of a course: its id and its place in the page tree. A
+    caller that lists many enrollments builds these from values instead of loading each
+    course as a page (a page object costs more than everything else My learning does for
+    its enrollment)."""
+
+    pk: int
+    path: str
+    depth: int
+
+
+def progress_for_enrollments(
+    enrollments: Sequence[Enrollment], *, courses: Mapping[int, CourseRef] | None = None
+) -> dict[int, CourseProgress]:
+    """Progress of each enrollment, keyed by enrollment id. ``courses`` maps each course id to
+    its ``CourseRef``; without it ``enrollment.course`` is read (select it with the
+    enrollments)."""
     if not enrollments:
         return {}
-    work = _course_work({e.course_id: e.course for e in enrollments}.values())
+    if courses is None:
+        courses = {e.course_id: e.course for e in enrollments}
+    work = _course_work(courses[course_id] for course_id in {e.course_id for e in enrollments})
     ids = [e.pk for e in enrollments]
     done: dict[int, set[int]] = {pk: set() for pk in ids}
     for enrollment_id, lesson_id in LessonProgress.objects.filter(enrollment_id__in=ids).values_list(

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -25,7 +25,13 @@ from courses.models import (
     ReflectionNote,
 )
 from courses.models.records import EnrollmentStatus
-from courses.progress import CourseProgress, page_url_builder, progress_for_course, progress_for_enrollments
+from courses.progress import (
+    CourseProgress,
+    CourseRef,
+    page_url_builder,
+    progress_for_course,
+    progress_for_enrollments,
+)
 from courses.structure import ModuleItem, OutlineItem, course_structure
 
 
@@ -79,12 +85,16 @@ def _activity_entry(activity: OutlineItem, progress: CourseProgress) -> Activity
 def enrollment_current(*, learner, course: CoursePage) -> Enrollment | None:
     if not learner.is_authenticated:
         return None
-    return (
+    enrollment = (
         Enrollment.objects.filter(learner=learner, course=course)
         .exclude(status=EnrollmentStatus.WITHDRAWN)
-        .select_related("course")
         .first()
     )
+    if enrollment is not None:
+        # The caller holds the course already: joining it again would build a second page
+        # object, StreamFields and all, for every course and lesson page view.
+        enrollment.course = course
+    return enrollment
 
 
 def course_missing_prerequisites(*, learner, course: CoursePage) -> list[CoursePage]:
@@ -229,6 +239,7 @@ class DashboardEntry:
     progress: CourseProgress
     #: Set while the course is not completed and a cohort of the learner's gave it a due date.
     due: DueDate | None = None
+    course_title: str = ""
     course_url: str = ""
 
     @property
@@ -236,22 +247,26 @@ class DashboardEntry:
         return f"progress-{self.enrollment.pk}"
 
 
-#: What My learning and the progress rule read of a course: not the whole page (a full
-#: CoursePage per enrollment was most of the dashboard's time).
-_DASHBOARD_COURSE_FIELDS = ("course__title", "course__path", "course__depth", "course__url_path")
-
-
 def enrollment_dashboard(*, learner) -> list[DashboardEntry]:
-    """Every current enrollment of the learner with its progress and next step."""
+    """Every current enrollment of the learner with its progress and next step. The courses
+    come as values in the same query, not as page objects (``CourseRef``)."""
     enrollment_fields = [f.name for f in Enrollment._meta.concrete_fields]
     enrollments = list(
         Enrollment.objects.filter(learner=learner)
         .exclude(status=EnrollmentStatus.WITHDRAWN)
-        .select_related("course")
-        .only(*enrollment_fields, *_DASHBOARD_COURSE_FIELDS)
+        .only(*enrollment_fields)
+        .annotate(
+            course_title=F("course__title"),
+            course_path=F("course__path"),
+            course_depth=F("course__depth"),
+            course_url_path=F("course__url_path"),
+        )
         .order_by("status", "-created_at")
     )
-    progress = progress_for_enrollments(enrollments)
+    courses = {
+        e.course_id: CourseRef(pk=e.course_id, path=e.course_path, depth=e.course_depth) for e in enrollments
+    }
+    progress = progress_for_enrollments(enrollments, courses=courses)
     due = course_due_dates(
         learner=learner, course_ids=[e.course_id for e in enrollments if not e.is_completed]
     )
@@ -261,7 +276,8 @@ def enrollment_dashboard(*, learner) -> list[DashboardEntry]:
             enrollment=e,
             progress=progress[e.pk],
             due=due.get(e.course_id),
-            course_url=page_url(e.course.url_path),
+            course_title=e.course_title,
+            course_url=page_url(e.course_url_path),
         )
         for e in enrollments
     ]

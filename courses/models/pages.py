@@ -203,10 +203,16 @@ class CoursePage(ActivityParentMixin, Page):
         verbose_name = _("course")
 
     def get_context(self, request, *args, **kwargs):
+        from courses.outline import course_outline_html
         from courses.selectors import course_outline_for_learner
 
         context = super().get_context(request, *args, **kwargs)
         context.update(course_outline_for_learner(course=self, user=request.user))
+        context["outline_html"] = course_outline_html(
+            modules=context["modules"],
+            course_activities=context["course_activities"],
+            enrolled=context["enrollment"] is not None,
+        )
         return context
 
 
