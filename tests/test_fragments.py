@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 def test_plain_keeps_plain_values_and_refuses_objects(learner):
     """A fragment's key is made of plain values only: lazy strings become strings, and a
     model instance (whose attributes a template could reach past the key) is refused."""
-    value = {"a": [gettext_lazy("passed"), Decimal("80.5"), datetime.date(2026, 12, 3), None, True]}
-    assert fragments.plain(value) == {"a": ["passed", Decimal("80.5"), datetime.date(2026, 12, 3), None, True]}
+    day = datetime.date(2026, 12, 3)
+    value = {"a": [gettext_lazy("passed"), Decimal("80.5"), day, None, True]}
+    assert fragments.plain(value) == {"a": ["passed", Decimal("80.5"), day, None, True]}
     with pytest.raises(TypeError):
         fragments.plain({"user": learner})
 
@@ -82,7 +83,7 @@ def test_key_changes_with_language_and_included_templates():
         spanish = fragments._key("content/includes/dashboard_card.html", context)
     assert english != spanish
     sources = fragments._sources("content/includes/dashboard_card.html", set())
-    assert any("progress_id" in source and "<progress" in source for source in sources)  # progress_summary.html
+    assert any("<progress" in source for source in sources)  # progress_summary.html
     assert any("due-date" in source for source in sources)  # due_date.html
 
 
