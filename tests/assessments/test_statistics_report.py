@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from unittest import mock
 
 import pytest
@@ -370,3 +371,32 @@ def test_query_counts_are_equal_at_10_and_500_attempts(
             )
         assert QuizStatistics.objects.get(quiz=quiz).data["quiz"]["attempts"] == size
     assert counts[0] == counts[1]
+
+
+def test_the_hostile_corpus_as_typed_answers_adds_no_markup_and_no_formula(
+    stats_quiz, four, admin_client, monkeypatch
+):
+    """Every string of the hostile corpus typed as a short answer (all listed, not only the
+    top five): the page has no more script-capable markup than with harmless answers (the
+    chart's own SVG is the baseline), and no exported text cell starts a formula."""
+    from collections import Counter
+
+    from assessments import statistics as stats
+    from tests.security.hostile import STRINGS, dangerous_markup
+    from training_site.input_cleaning import has_control_characters
+
+    monkeypatch.setattr(stats, "TOP_RESPONSES", 10_000)
+
+    graded_attempts(stats_quiz, four, MATRIX, prefix="calm")
+    admin_client.post(_url(stats_quiz), {"attempts": "all"})  # the same message (and its icon)
+    baseline = Counter(dangerous_markup(admin_client.get(_url(stats_quiz, attempts="all")).content.decode()))
+    typed = [s for s in STRINGS if not has_control_characters(s)]
+    graded_attempts(stats_quiz, four, [[0, 0, 0, 0]] * len(typed), prefix="hostile", typed=typed)
+    admin_client.post(_url(stats_quiz), {"attempts": "all"})
+    page = admin_client.get(_url(stats_quiz, attempts="all")).content.decode()
+    assert Counter(dangerous_markup(page)) == baseline
+    exported = admin_client.get(_url(stats_quiz, attempts="all", export="csv")).content.decode()
+    cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+    texts = [cell for cell in cells if not re.fullmatch(r"-?\d+(\.\d+)?", cell)]
+    assert len(texts) > len(typed)
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in texts)
