@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from assessments.services import attempts, gift_jobs
+from assessments.services import attempts, gift_jobs, statistics
 
 
 @shared_task(name="assessments.tasks.attempts_finalise_expired", acks_late=True)
@@ -32,3 +32,14 @@ def gift_import_run(self, job_id: int) -> str:
 @shared_task(name="assessments.tasks.gift_import_requeue_stale")
 def gift_import_requeue_stale() -> int:
     return gift_jobs.gift_import_requeue_stale()
+
+
+@shared_task(name="assessments.tasks.quiz_statistics_refresh", acks_late=True)
+def quiz_statistics_refresh(quiz_id: int) -> int:
+    """Recompute a quiz's cached item analysis; a repeat finds nothing to claim."""
+    return statistics.quiz_statistics_refresh(quiz_id=quiz_id)
+
+
+@shared_task(name="assessments.tasks.quiz_statistics_refresh_overdue")
+def quiz_statistics_refresh_overdue() -> int:
+    return statistics.quiz_statistics_refresh_overdue()

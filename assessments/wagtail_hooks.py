@@ -15,7 +15,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from assessments import admin_views
+from assessments import admin_statistics, admin_views
 from assessments.admin_chooser import QuestionChooserViewSet
 from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionBank, QuizAccommodation
@@ -108,6 +108,28 @@ class GradingViewSet(ViewSet):
         )
 
 
+class QuizStatisticsViewSet(ViewSet):
+    name = "quiz_statistics"
+    url_prefix = "quiz-statistics"
+    icon = "table"
+    menu_label = _("Quiz statistics")
+
+    def get_urlpatterns(self):
+        return [
+            path("", admin_statistics.quiz_statistics_index, name="index"),
+            path("<int:quiz_id>/", admin_statistics.quiz_statistics_detail, name="detail"),
+        ]
+
+    def get_menu_item(self, order=None):
+        return PermissionMenuItem(
+            self.menu_label,
+            self.menu_url,
+            icon_name=self.icon,
+            order=order or 810,
+            permission=admin_statistics.PERMISSION,
+        )
+
+
 class AccommodationScopeMixin:
     """Extra time is a learner record: another cohort's is a 404, as if it did not exist."""
 
@@ -179,6 +201,7 @@ class TrainingGroup(SnippetViewSetGroup):
         QuestionBankViewSet,
         GiftViewSet,
         GradingViewSet,
+        QuizStatisticsViewSet,
         AccommodationViewSet,
         *COHORT_VIEWSETS,
     )

@@ -40,3 +40,6 @@ __all__ += [
     "Response",
     "ReviewLevel",
 ]
+from .statistics import AttemptSet, QuizStatistics, QuizStatisticsRefresh  # noqa: E402
+
+__all__ += ["AttemptSet", "QuizStatistics", "QuizStatisticsRefresh"]

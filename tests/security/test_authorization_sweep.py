@@ -162,6 +162,7 @@ IN_SCOPE = {**OUT_OF_SCOPE, "coordinator_inside": OPEN}
 LEARNER_ADMIN_PREFIXES = (
     "admin/certificates/",
     "admin/grading/",
+    "admin/quiz-statistics/",
     "admin/cohorts/",
     "admin/cohort-members/",
     "admin/cohort-courses/",
@@ -174,6 +175,8 @@ ADMIN_LEARNER_ROUTES = {
         for view in ("inspect", "history", "history-results", "revoke", "reissue", "reinstate")
     },
     "admin/grading/<int:attempt_id>/": lambda w: {"attempt_id": w.attempt.pk},
+    # A quiz's statistics cover the attempts of learners in scope: no such attempt, a 404.
+    "admin/quiz-statistics/<int:quiz_id>/": lambda w: {"quiz_id": w.quiz.pk},
     "admin/cohorts/edit/<str:pk>/": lambda w: {"pk": w.school.pk},
     "admin/cohorts/delete/<str:pk>/": lambda w: {"pk": w.school.pk},
     "admin/cohort-members/delete/<str:pk>/": lambda w: {"pk": w.membership.pk},

@@ -344,6 +344,11 @@ CELERY_BEAT_SCHEDULE["delete-old-report-exports"] = {
     "task": "content.tasks.report_exports_delete_old",
     "schedule": 60 * 60.0,
 }
+# A refresh whose queued task was lost (a restarted broker) is run by this sweep.
+CELERY_BEAT_SCHEDULE["refresh-overdue-quiz-statistics"] = {
+    "task": "assessments.tasks.quiz_statistics_refresh_overdue",
+    "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["consistency-report"] = {
     "task": "training_site.tasks.consistency_report",
     "schedule": 60 * 60.0,
@@ -388,7 +393,13 @@ COURSE_COMPLETION_HANDLERS: list[str] = ["certificates.services.certificate_issu
 ACCOUNT_SIGNUP_HANDLERS: list[str] = ["courses.services.cohort_open_enrollment_join_on_signup"]
 # Receive every learner event at least once, after commit (courses/events.py). Dotted paths
 # to callables taking keyword argument ``event``; each must be idempotent (check event.pk).
-LEARNER_EVENT_SUBSCRIBERS: list[str] = ["training_site.notifications.learner_event_notify"]
+LEARNER_EVENT_SUBSCRIBERS: list[str] = [
+    "training_site.notifications.learner_event_notify",
+    "assessments.services.statistics.quiz_statistics_on_event",
+]
+# Item analysis (docs/quiz-statistics.md): seconds a quiz's statistics wait after the first
+# change before they are recomputed, so an exam-day burst of submissions costs one run.
+QUIZ_STATISTICS_DEBOUNCE_SECONDS = int(os.environ.get("QUIZ_STATISTICS_DEBOUNCE_SECONDS", "60"))
 # Seconds before the sweep takes over a first delivery whose task never ran (lost message).
 LEARNER_EVENT_FIRST_DELIVERY_GRACE = int(os.environ.get("LEARNER_EVENT_FIRST_DELIVERY_GRACE", "120"))
 
