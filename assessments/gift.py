@@ -103,6 +103,7 @@ __all__ = [
     "GiftProblem",
     "GiftQuestion",
     "dump_gift",
+    "default_title",
     "parse_gift",
     "to_grading_data",
 ]
@@ -230,8 +231,15 @@ def _restore(text: str) -> str:
 
 
 class _Problems(list[GiftProblem]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[GiftProblem] = []
+
     def add(self, line: int, message: str) -> None:
         self.append(GiftProblem(line, message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(GiftProblem(line, message))
 
 
 @dataclass
@@ -262,8 +270,11 @@ class _Block:
 # --- parsing ------------------------------------------------------------------------------
 
 
-def parse_gift(text: str) -> list[GiftQuestion]:
-    """Parse a whole GIFT file; raise GiftError with every problem if anything is wrong."""
+def parse_gift(text: str, *, warnings: list[GiftProblem] | None = None) -> list[GiftQuestion]:
+    """Parse a whole GIFT file; raise GiftError with every problem if anything is wrong.
+
+    What was accepted but not taken as written (a description item skipped, an unknown
+    format tag kept as text) is appended to ``warnings`` when a list is given."""
     if not isinstance(text, str):
         raise TypeError("parse_gift() takes the file's text as str")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -297,6 +308,8 @@ def parse_gift(text: str) -> list[GiftQuestion]:
                 line = _RESERVED_RE.sub("\ufffd", line)
             current.append((number, _ESCAPE_RE.sub(lambda match: _PLACEHOLDER[match.group(1)], line)))
     flush()
+    if warnings is not None:
+        warnings.extend(sorted(problems.warnings, key=lambda problem: problem.line))
     if problems:
         raise GiftError(problems)
     return questions
@@ -321,12 +334,12 @@ def _take_format(
         return default, stripped, True
     name = match.group(1).lower()
     if name not in FORMATS:
-        problems.add(
+        # Moodle keeps an unknown [word] as text; so do we, but say so (it may be a typo).
+        problems.warn(
             line,
-            f"unknown format [{match.group(1)}] (known: {', '.join(sorted(FORMATS))}; to start "
-            "a text with a bracketed word, put [moodle] before it)",
+            f"unknown format [{match.group(1)}] kept as text (known: {', '.join(sorted(FORMATS))})",
         )
-        return default, stripped, False
+        return default, stripped, True
     return name, stripped[match.end() :], True
 
 
@@ -355,7 +368,12 @@ def _parse_block(block: _Block, problems: _Problems) -> GiftQuestion | None:
         problems.add(block.line_at(closing), "unmatched '}' (write a literal brace as \\})")
         return None
     if opening < 0:
-        problems.add(start_line, "no answer block: a question needs {...} with its answers")
+        # Moodle imports this as a "description" (text shown, not graded); we have no such
+        # kind, so it is skipped, and said so.
+        problems.warn(
+            start_line,
+            "no answer block: Moodle would import this text as a description; it was skipped",
+        )
         return None
     closing = text.find("}", opening)
     nested = text.find("{", opening + 1)
@@ -532,28 +550,21 @@ def _parse_choice(question: GiftQuestion, items: list[_Item], block: _Block, pro
         return
     if has_equals or len(options) != len(items):
         return
+    # As in Moodle, a choice question without '=' allows several answers, whatever the weights.
+    question.type = "multiple_response"
     positive = [p for p in percents if p > 0]
-    negative = [p for p in percents if p < 0]
     if not positive:
         problems.add(
             question.line,
             "no correct answer: mark one with '=' or give answers positive weights",
         )
-    elif len(positive) == 1 and not negative:
-        if positive[0] != _HUNDRED:
-            problems.add(
-                question.line,
-                f"the only correct answer is worth {positive[0]}%; it must be worth 100% "
-                "(or mark it with '=')",
-            )
-    else:
-        question.type = "multiple_response"
-        total = sum(positive, Decimal(0))
-        if abs(total - _HUNDRED) > _WEIGHT_SUM_TOLERANCE:
-            problems.add(
-                question.line,
-                f"the positive weights add up to {total}%, not 100%, so no response could get full marks",
-            )
+        return
+    total = sum(positive, Decimal(0))
+    if abs(total - _HUNDRED) > _WEIGHT_SUM_TOLERANCE:
+        problems.add(
+            question.line,
+            f"the positive weights add up to {total}%, not 100%, so no response could get full marks",
+        )
 
 
 def _parse_short_answer(
@@ -861,6 +872,34 @@ def dump_gift(questions: Iterable[GiftQuestion]) -> str:
             category = question.category
         chunks.append(_dump_question(question))
     return "\n\n".join(chunks) + ("\n" if chunks else "")
+
+
+# --- names for untitled questions ----------------------------------------------------------
+
+TITLE_LENGTH: Final = 80
+DEFAULT_TITLE: Final = "Question"
+_TAG_RE: Final = re.compile(r"<.*?>", re.DOTALL)
+
+
+def default_title(stem: str) -> str:
+    """The name Moodle gives an untitled question: ``shorten_text(text, 80)`` then
+    ``clean_param(PARAM_TEXT)`` (question/format.php, create_default_question_name).
+
+    Tags are removed; a text of at most 80 characters is the name; a longer one is cut to
+    77, back to its last space or full stop (or a CJK character, which may end anywhere),
+    and "..." is added. One difference: runs of whitespace become one space, since a title
+    is one line. The result depends only on the text, so a re-import finds the same name.
+    """
+    plain = " ".join(_TAG_RE.sub("", stem).split())
+    if len(plain) <= TITLE_LENGTH:
+        return plain or DEFAULT_TITLE
+    cut = plain[: TITLE_LENGTH - 3]
+    for index in range(len(cut) - 1, 0, -1):
+        char = cut[index]
+        if char in ". " or len(char.encode()) > 2:
+            cut = cut[: index + 1]
+            break
+    return (cut + "...").strip()
 
 
 # --- bridge to the graders ----------------------------------------------------------------

@@ -116,11 +116,28 @@ def question_bank_import_gift(
     database (the import job keeps its running count in the cache).
     """
     parsed = _gift_parse_checked(text, bank_path=bank_path)
+    return questions_import(parsed, bank_path=bank_path, tags=tags, user=user, progress=progress)
+
+
+def questions_import(
+    parsed: list[gift.GiftQuestion],
+    *,
+    bank_path: str | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+    user=None,
+    progress: Callable[[int, int], None] | None = None,
+    prepare: Callable[[gift.GiftQuestion], None] | None = None,
+) -> GiftImportReport:
+    """Write checked questions (see questions_checked); the caller holds the transaction.
+
+    ``prepare(q)`` runs before each question is written (Moodle XML stores its images)."""
     report = GiftImportReport()
     banks: dict[str, QuestionBank] = {}
     if progress:
         progress(0, len(parsed))
     for done, q in enumerate(parsed, start=1):
+        if prepare:
+            prepare(q)
         path = bank_path or q.category or DEFAULT_BANK
         bank = banks.get(path) or QuestionBank.objects.ensure_path(path)
         banks[path] = bank
@@ -177,14 +194,63 @@ def tag_errors(tags) -> list[str]:
     return []
 
 
-def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQuestion]:
+def _gift_parse_checked(
+    text: str, *, bank_path: str | None, warnings: list[tuple[int, str]] | None = None
+) -> list[gift.GiftQuestion]:
     """The file's questions, or GiftImportError with every problem found before any write.
 
-    ``bank_path`` itself is checked by the callers' forms (bank_path_errors)."""
+    ``bank_path`` itself is checked by the callers' forms (bank_path_errors). What the
+    parser accepted but did not take as written goes to ``warnings`` (line, message)."""
+    found: list[gift.GiftProblem] = []
     try:
-        parsed = gift.parse_gift(text)
+        parsed = gift.parse_gift(text, warnings=found)
     except gift.GiftError as error:
         raise GiftImportError([(p.line, p.message) for p in error.errors]) from error
+    if warnings is not None:
+        warnings.extend((p.line, p.message) for p in found)
+    return questions_checked(parsed, bank_path=bank_path, warnings=warnings)
+
+
+def questions_name(
+    parsed: list[gift.GiftQuestion], *, bank_path: str | None
+) -> list[tuple[int, str]]:
+    """Give every question its import title, in place, and say what was renamed.
+
+    An untitled question is named from its text as Moodle names it (gift.default_title).
+    When two questions of one file would have the same title in the same bank, the later
+    ones get " (2)", " (3)", ... in file order: the same file gives the same titles every
+    time, so a re-import matches the same questions."""
+    notes: list[tuple[int, str]] = []
+    seen: set[tuple[str, str]] = set()
+    max_length = Question._meta.get_field("title").max_length
+    for q in parsed:
+        if not q.title:
+            q.title = gift.default_title(q.stem)[:max_length]
+            notes.append((q.line, _("Untitled: named “%(t)s” from its text.") % {"t": q.title}))
+        path = _bank_path_normalised(bank_path or q.category or DEFAULT_BANK)
+        if (path, q.title) in seen:
+            number = 2
+            while (path, f"{q.title} ({number})") in seen:
+                number += 1
+            renamed = f"{q.title} ({number})"
+            notes.append(
+                (
+                    q.line,
+                    _("Another question in this file is titled “%(t)s”; this one is imported as “%(new)s”.")
+                    % {"t": q.title, "new": renamed},
+                )
+            )
+            q.title = renamed
+        seen.add((path, q.title))
+    return notes
+
+
+def questions_checked(
+    parsed: list[gift.GiftQuestion], *, bank_path: str | None, warnings: list[tuple[int, str]] | None = None
+) -> list[gift.GiftQuestion]:
+    """The questions with their import titles, or GiftImportError listing every problem.
+
+    Shared by every format that reads into gift.GiftQuestion (GIFT, Moodle XML)."""
     if len(parsed) > GIFT_MAX_QUESTIONS:
         # A bound on the work one request does (and on how long one import transaction
         # holds SQLite's write lock): larger banks are imported in several files.
@@ -200,19 +266,22 @@ def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQu
                 )
             ]
         )
+    notes = questions_name(parsed, bank_path=bank_path)
+    if warnings is not None:
+        warnings.extend(notes)
+        warnings.sort(key=lambda warning: warning[0])
     problems = []
-    seen = set()
     for q in parsed:
         if q.category and not bank_path:
             problems += [(q.line, error) for error in bank_path_errors(q.category)]
-        if not q.title:
-            problems.append((q.line, _("Every question needs a ::title:: so re-imports can match it.")))
-        key = (bank_path or q.category or DEFAULT_BANK, q.title)
-        if q.title and key in seen:
+        if len(q.title) > Question._meta.get_field("title").max_length:
             problems.append(
-                (q.line, _("Another question in this file has the title “%(t)s”.") % {"t": q.title})
+                (
+                    q.line,
+                    _("A title is at most %(max)d characters.")
+                    % {"max": Question._meta.get_field("title").max_length},
+                )
             )
-        seen.add(key)
         # The cleaner drops scripts, handlers and unsafe links; a stem made only of those
         # is left empty, and a question needs text.
         try:
@@ -241,14 +310,29 @@ def _bank_path_normalised(path: str) -> str:
     return "/".join(slugify(part) or "bank" for part in path.strip("/").split("/") if part)
 
 
-def question_bank_import_gift_preview(*, text: str, bank_path: str | None = None) -> list[dict]:
+@dataclass
+class ImportPreview:
+    """What an import would do: one row per question, and what was accepted but changed
+    or skipped (line or question number, message)."""
+
+    rows: list[dict]
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+
+
+def question_bank_import_gift_preview(*, text: str, bank_path: str | None = None) -> ImportPreview:
     """What importing the file would do, computed without writing anything.
 
     Raises GiftImportError for exactly the problems the import itself would report
-    (parse errors, missing or repeated titles, empty stems, ungradeable questions).
+    (parse errors, empty stems, ungradeable questions).
     Reads one query, so the preview never holds a write lock.
     """
-    parsed = _gift_parse_checked(text, bank_path=bank_path)
+    warnings: list[tuple[int, str]] = []
+    parsed = _gift_parse_checked(text, bank_path=bank_path, warnings=warnings)
+    return ImportPreview(rows=questions_preview(parsed, bank_path=bank_path), warnings=warnings)
+
+
+def questions_preview(parsed: list[gift.GiftQuestion], *, bank_path: str | None) -> list[dict]:
+    """Preview rows for checked questions; GiftImportError if one cannot be graded."""
     paths = [_bank_path_normalised(bank_path or q.category or DEFAULT_BANK) for q in parsed]
     existing = set(
         Question.objects.filter(bank__path__in=set(paths), title__in={q.title for q in parsed}).values_list(

@@ -99,8 +99,6 @@ def test_bank_and_tag_options_override_category():
     [
         ("::A::Fine{=a ~b}\n\n::B::Broken{=a ~b\n", 3, "{"),
         ("::A::Fine{=a ~b}\n\n::B::No right answer{~a ~b}\n", 3, "correct"),
-        ("::A::{=x ~y}\n\n::A::{=x ~y}\n", 3, "title"),
-        ("Untitled question{=x ~y}\n", 1, "title"),
     ],
 )
 def test_bad_file_imports_nothing_and_names_the_line(text, line, phrase):
