@@ -207,6 +207,10 @@ class GiftQuestion:
     wrong_feedback: str = ""
     blank: bool = False
     line: int = field(default=0, compare=False)
+    # Other readers (Moodle XML) give feedback and general feedback their own format; ""
+    # means the stem's, which is always the case in GIFT.
+    feedback_format: str = ""
+    general_feedback_format: str = ""
 
 
 # --- escapes ------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def question_fields_from_gift(q: gift.GiftQuestion) -> dict:
         "qtype": q.type,
         "marks": Decimal(str(q.marks)),
         "stem": text_to_rich_text(q.stem, q.stem_format),
-        "general_feedback": text_to_rich_text(q.general_feedback, q.stem_format)
+        "general_feedback": text_to_rich_text(q.general_feedback, q.general_feedback_format or q.stem_format)
         if q.general_feedback
         else "",
         "missing_word": q.blank,
@@ -77,7 +77,9 @@ def question_fields_from_gift(q: gift.GiftQuestion) -> dict:
     for other in all_kinds():
         for name in other.edit_fields:
             fields[name] = Question._meta.get_field(name).get_default()
-    fields.update(kind.from_gift(q, plain=lambda text: _plain(text, q.stem_format)).fields)
+    fields.update(
+        kind.from_gift(q, plain=lambda text: _plain(text, q.feedback_format or q.stem_format)).fields
+    )
     return fields
 
 
@@ -147,7 +149,7 @@ def questions_import(
             question = Question(bank=bank, title=q.title)
         for name, value in question_fields_from_gift(q).items():
             setattr(question, name, value)
-        children = _children_from_gift(q, q.stem_format)
+        children = _children_from_gift(q, q.feedback_format or q.stem_format)
         for relation, objects in children.items():
             getattr(question, relation).set(objects)
         if tags:
@@ -211,9 +213,7 @@ def _gift_parse_checked(
     return questions_checked(parsed, bank_path=bank_path, warnings=warnings)
 
 
-def questions_name(
-    parsed: list[gift.GiftQuestion], *, bank_path: str | None
-) -> list[tuple[int, str]]:
+def questions_name(parsed: list[gift.GiftQuestion], *, bank_path: str | None) -> list[tuple[int, str]]:
     """Give every question its import title, in place, and say what was renamed.
 
     An untitled question is named from its text as Moodle names it (gift.default_title).
@@ -344,7 +344,7 @@ def questions_preview(parsed: list[gift.GiftQuestion], *, bank_path: str | None)
         question = Question(title=q.title)
         for name, value in question_fields_from_gift(q).items():
             setattr(question, name, value)
-        for relation, objects in _children_from_gift(q, q.stem_format).items():
+        for relation, objects in _children_from_gift(q, q.feedback_format or q.stem_format).items():
             getattr(question, relation).set(objects)
         if get_kind(q.type).gift_complete:
             problems += [(q.line, f"“{q.title}”: {e}") for e in grading_data_errors(question.grading_data())]
