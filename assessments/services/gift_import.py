@@ -49,10 +49,12 @@ def clean_rich_text(value: str) -> str:
 
 
 def text_to_rich_text(text: str, text_format: str) -> str:
+    # Stripped: the cleaner can leave whitespace where it removed markup, and the GIFT
+    # reader strips every text, so a stored trailing space would not survive a round trip.
     if text_format == "html":
-        return clean_rich_text(text)
+        return clean_rich_text(text).strip()
     if text_format == "markdown":
-        return clean_rich_text(markdown.markdown(text))
+        return clean_rich_text(markdown.markdown(text)).strip()
     paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
     return "".join(f"<p>{html.escape(p.strip()).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
 
