@@ -31,10 +31,10 @@ Choices made where Moodle is ambiguous or lenient (each is tested):
   before any other character is kept as it is, so ``\*`` reaches the short-answer grader,
   where it means a literal star.
 * Format tags are read case-insensitively. A ``[word]`` of letters at the start of a
-  stem, answer or feedback that is not a known format is an error (Moodle keeps it as
-  text); write ``[moodle][Note] ...`` to start a text with a bracketed word. Tags on
-  answers and feedback are validated and removed; their text is kept raw (never
-  converted), and the question's ``stem_format`` applies to all of its texts.
+  stem, answer or feedback that is not a known format stays part of the text, as in
+  Moodle, with a warning at its line (it may be a typo); dump writes ``[moodle][Note] ...``
+  so it reads back as text. Tags on answers and feedback are removed; their text is kept
+  raw (never converted), and the question's ``stem_format`` applies to all of its texts.
 * The category drops a leading Moodle context (``$course$/``, ``$system$/``, ...) and a
   leading ``top``; a category that is then empty means "no category" (None). When dump
   must switch back to no category it writes ``$CATEGORY: $course$/top``.
@@ -43,12 +43,12 @@ Choices made where Moodle is ambiguous or lenient (each is tested):
   ``=`` (or unmarked) answer containing ``->`` -> matching; any ``~`` answer -> a choice;
   otherwise short answer (``{Paris}`` without ``=`` is a short answer, as in Moodle).
 * Choices: any ``=`` answer makes single_choice (several ``=`` answers are allowed, each
-  worth 100%; ``=%100%`` is accepted, any other weight after ``=`` is an error). Without
-  ``=``, the question is multiple_response when more than one answer has a positive
-  weight or any has a negative one; then the positive weights must add up to 100%
-  (within ``graders.WEIGHT_SUM_TOLERANCE``, 0.01%, so ``%33.33%`` thirds work). With a
-  single positive weight and no negative ones it is single_choice, and that weight must be
-  100%. At least 2 answers.
+  worth 100%; ``=%100%`` is accepted, any other weight after ``=`` is an error: Moodle
+  would keep ``%50%`` as part of the answer's text). Without ``=`` the question is
+  multiple_response, as in Moodle (``single = 0`` when the answers hold no ``=``), even
+  when one answer is worth 100%; the positive weights must add up to 100% (within
+  ``graders.WEIGHT_SUM_TOLERANCE``, 0.01%, so ``%33.33%`` thirds work; Moodle saves a
+  question whose weights do not add up and only shows a notice). At least 2 answers.
 * Short-answer and numeric weights must be above 0 and at most 100, and at least one
   answer must be worth 100%, so every question has a full-marks response.
 * True/false feedback follows Moodle: ``{T#first#second}`` -- the first ``#`` text is shown
@@ -67,7 +67,17 @@ Choices made where Moodle is ambiguous or lenient (each is tested):
   missing-word one (``blank=True``, ``_____`` in the stem). Text that only starts on a later
   line is reported (a forgotten blank line between questions is far more likely), and so
   is a second answer block. Matching and essay questions cannot be missing-word.
-* A question without an answer block is an error (Moodle would make a "description").
+* Text without any brace is what Moodle imports as a "description" (shown, not graded).
+  We have no such kind and do not add one: a kind that is never graded would reach quiz
+  totals, statistics, regrade and the review, all owned elsewhere, for text an author can
+  put in the quiz page itself. It is skipped with a warning at its line, never silently.
+* Untitled questions: the parser leaves ``title`` empty; the import names them with
+  :func:`default_title` (Moodle's rule) and suffixes repeated titles " (2)", " (3)".
+* What Moodle accepts that we still refuse, each with its line: a weight after ``=`` in a
+  choice; short-answer or numeric weights of 0% or less (Moodle's feedback for one wrong
+  response, which our graders cannot hold); choice weights that do not add up to 100%;
+  text after the answer block on a later line, or a second block (Moodle silently makes
+  one odd question of two); ``::title`` without its closing ``::``.
 * The general feedback is everything after the last ``####`` in the block, as in Moodle.
 * Dump is canonical: ``::title::`` only when there is a title, ``:`` and the other specials
   always escaped (as Moodle's exporter does), one answer per line indented by a tab,
