@@ -70,7 +70,8 @@ def gift_import(request):
             except GiftImportError as error:
                 context["problems"] = error.problems
             else:
-                context["preview"] = preview
+                context["preview"] = preview.rows
+                context["warnings"] = preview.warnings
                 context["confirm_form"] = GiftConfirmForm(
                     initial={"text": text, "bank": bank, "tags": ",".join(tags)}
                 )

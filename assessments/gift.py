@@ -31,10 +31,10 @@ Choices made where Moodle is ambiguous or lenient (each is tested):
   before any other character is kept as it is, so ``\*`` reaches the short-answer grader,
   where it means a literal star.
 * Format tags are read case-insensitively. A ``[word]`` of letters at the start of a
-  stem, answer or feedback that is not a known format is an error (Moodle keeps it as
-  text); write ``[moodle][Note] ...`` to start a text with a bracketed word. Tags on
-  answers and feedback are validated and removed; their text is kept raw (never
-  converted), and the question's ``stem_format`` applies to all of its texts.
+  stem, answer or feedback that is not a known format stays part of the text, as in
+  Moodle, with a warning at its line (it may be a typo); dump writes ``[moodle][Note] ...``
+  so it reads back as text. Tags on answers and feedback are removed; their text is kept
+  raw (never converted), and the question's ``stem_format`` applies to all of its texts.
 * The category drops a leading Moodle context (``$course$/``, ``$system$/``, ...) and a
   leading ``top``; a category that is then empty means "no category" (None). When dump
   must switch back to no category it writes ``$CATEGORY: $course$/top``.
@@ -43,12 +43,12 @@ Choices made where Moodle is ambiguous or lenient (each is tested):
   ``=`` (or unmarked) answer containing ``->`` -> matching; any ``~`` answer -> a choice;
   otherwise short answer (``{Paris}`` without ``=`` is a short answer, as in Moodle).
 * Choices: any ``=`` answer makes single_choice (several ``=`` answers are allowed, each
-  worth 100%; ``=%100%`` is accepted, any other weight after ``=`` is an error). Without
-  ``=``, the question is multiple_response when more than one answer has a positive
-  weight or any has a negative one; then the positive weights must add up to 100%
-  (within ``graders.WEIGHT_SUM_TOLERANCE``, 0.01%, so ``%33.33%`` thirds work). With a
-  single positive weight and no negative ones it is single_choice, and that weight must be
-  100%. At least 2 answers.
+  worth 100%; ``=%100%`` is accepted, any other weight after ``=`` is an error: Moodle
+  would keep ``%50%`` as part of the answer's text). Without ``=`` the question is
+  multiple_response, as in Moodle (``single = 0`` when the answers hold no ``=``), even
+  when one answer is worth 100%; the positive weights must add up to 100% (within
+  ``graders.WEIGHT_SUM_TOLERANCE``, 0.01%, so ``%33.33%`` thirds work; Moodle saves a
+  question whose weights do not add up and only shows a notice). At least 2 answers.
 * Short-answer and numeric weights must be above 0 and at most 100, and at least one
   answer must be worth 100%, so every question has a full-marks response.
 * True/false feedback follows Moodle: ``{T#first#second}`` -- the first ``#`` text is shown
@@ -67,7 +67,17 @@ Choices made where Moodle is ambiguous or lenient (each is tested):
   missing-word one (``blank=True``, ``_____`` in the stem). Text that only starts on a later
   line is reported (a forgotten blank line between questions is far more likely), and so
   is a second answer block. Matching and essay questions cannot be missing-word.
-* A question without an answer block is an error (Moodle would make a "description").
+* Text without any brace is what Moodle imports as a "description" (shown, not graded).
+  We have no such kind and do not add one: a kind that is never graded would reach quiz
+  totals, statistics, regrade and the review, all owned elsewhere, for text an author can
+  put in the quiz page itself. It is skipped with a warning at its line, never silently.
+* Untitled questions: the parser leaves ``title`` empty; the import names them with
+  :func:`default_title` (Moodle's rule) and suffixes repeated titles " (2)", " (3)".
+* What Moodle accepts that we still refuse, each with its line: a weight after ``=`` in a
+  choice; short-answer or numeric weights of 0% or less (Moodle's feedback for one wrong
+  response, which our graders cannot hold); choice weights that do not add up to 100%;
+  text after the answer block on a later line, or a second block (Moodle silently makes
+  one odd question of two); ``::title`` without its closing ``::``.
 * The general feedback is everything after the last ``####`` in the block, as in Moodle.
 * Dump is canonical: ``::title::`` only when there is a title, ``:`` and the other specials
   always escaped (as Moodle's exporter does), one answer per line indented by a tab,
@@ -103,6 +113,7 @@ __all__ = [
     "GiftProblem",
     "GiftQuestion",
     "dump_gift",
+    "default_title",
     "parse_gift",
     "to_grading_data",
 ]
@@ -206,6 +217,10 @@ class GiftQuestion:
     wrong_feedback: str = ""
     blank: bool = False
     line: int = field(default=0, compare=False)
+    # Other readers (Moodle XML) give feedback and general feedback their own format; ""
+    # means the stem's, which is always the case in GIFT.
+    feedback_format: str = ""
+    general_feedback_format: str = ""
 
 
 # --- escapes ------------------------------------------------------------------------------
@@ -230,8 +245,15 @@ def _restore(text: str) -> str:
 
 
 class _Problems(list[GiftProblem]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.warnings: list[GiftProblem] = []
+
     def add(self, line: int, message: str) -> None:
         self.append(GiftProblem(line, message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(GiftProblem(line, message))
 
 
 @dataclass
@@ -262,8 +284,11 @@ class _Block:
 # --- parsing ------------------------------------------------------------------------------
 
 
-def parse_gift(text: str) -> list[GiftQuestion]:
-    """Parse a whole GIFT file; raise GiftError with every problem if anything is wrong."""
+def parse_gift(text: str, *, warnings: list[GiftProblem] | None = None) -> list[GiftQuestion]:
+    """Parse a whole GIFT file; raise GiftError with every problem if anything is wrong.
+
+    What was accepted but not taken as written (a description item skipped, an unknown
+    format tag kept as text) is appended to ``warnings`` when a list is given."""
     if not isinstance(text, str):
         raise TypeError("parse_gift() takes the file's text as str")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
@@ -297,6 +322,8 @@ def parse_gift(text: str) -> list[GiftQuestion]:
                 line = _RESERVED_RE.sub("\ufffd", line)
             current.append((number, _ESCAPE_RE.sub(lambda match: _PLACEHOLDER[match.group(1)], line)))
     flush()
+    if warnings is not None:
+        warnings.extend(sorted(problems.warnings, key=lambda problem: problem.line))
     if problems:
         raise GiftError(problems)
     return questions
@@ -321,12 +348,12 @@ def _take_format(
         return default, stripped, True
     name = match.group(1).lower()
     if name not in FORMATS:
-        problems.add(
+        # Moodle keeps an unknown [word] as text; so do we, but say so (it may be a typo).
+        problems.warn(
             line,
-            f"unknown format [{match.group(1)}] (known: {', '.join(sorted(FORMATS))}; to start "
-            "a text with a bracketed word, put [moodle] before it)",
+            f"unknown format [{match.group(1)}] kept as text (known: {', '.join(sorted(FORMATS))})",
         )
-        return default, stripped, False
+        return default, stripped, True
     return name, stripped[match.end() :], True
 
 
@@ -355,7 +382,12 @@ def _parse_block(block: _Block, problems: _Problems) -> GiftQuestion | None:
         problems.add(block.line_at(closing), "unmatched '}' (write a literal brace as \\})")
         return None
     if opening < 0:
-        problems.add(start_line, "no answer block: a question needs {...} with its answers")
+        # Moodle imports this as a "description" (text shown, not graded); we have no such
+        # kind, so it is skipped, and said so.
+        problems.warn(
+            start_line,
+            "no answer block: Moodle would import this text as a description; it was skipped",
+        )
         return None
     closing = text.find("}", opening)
     nested = text.find("{", opening + 1)
@@ -532,28 +564,21 @@ def _parse_choice(question: GiftQuestion, items: list[_Item], block: _Block, pro
         return
     if has_equals or len(options) != len(items):
         return
+    # As in Moodle, a choice question without '=' allows several answers, whatever the weights.
+    question.type = "multiple_response"
     positive = [p for p in percents if p > 0]
-    negative = [p for p in percents if p < 0]
     if not positive:
         problems.add(
             question.line,
             "no correct answer: mark one with '=' or give answers positive weights",
         )
-    elif len(positive) == 1 and not negative:
-        if positive[0] != _HUNDRED:
-            problems.add(
-                question.line,
-                f"the only correct answer is worth {positive[0]}%; it must be worth 100% "
-                "(or mark it with '=')",
-            )
-    else:
-        question.type = "multiple_response"
-        total = sum(positive, Decimal(0))
-        if abs(total - _HUNDRED) > _WEIGHT_SUM_TOLERANCE:
-            problems.add(
-                question.line,
-                f"the positive weights add up to {total}%, not 100%, so no response could get full marks",
-            )
+        return
+    total = sum(positive, Decimal(0))
+    if abs(total - _HUNDRED) > _WEIGHT_SUM_TOLERANCE:
+        problems.add(
+            question.line,
+            f"the positive weights add up to {total}%, not 100%, so no response could get full marks",
+        )
 
 
 def _parse_short_answer(
@@ -861,6 +886,34 @@ def dump_gift(questions: Iterable[GiftQuestion]) -> str:
             category = question.category
         chunks.append(_dump_question(question))
     return "\n\n".join(chunks) + ("\n" if chunks else "")
+
+
+# --- names for untitled questions ----------------------------------------------------------
+
+TITLE_LENGTH: Final = 80
+DEFAULT_TITLE: Final = "Question"
+_TAG_RE: Final = re.compile(r"<.*?>", re.DOTALL)
+
+
+def default_title(stem: str) -> str:
+    """The name Moodle gives an untitled question: ``shorten_text(text, 80)`` then
+    ``clean_param(PARAM_TEXT)`` (question/format.php, create_default_question_name).
+
+    Tags are removed; a text of at most 80 characters is the name; a longer one is cut to
+    77, back to its last space or full stop (or a CJK character, which may end anywhere),
+    and "..." is added. One difference: runs of whitespace become one space, since a title
+    is one line. The result depends only on the text, so a re-import finds the same name.
+    """
+    plain = " ".join(_TAG_RE.sub("", stem).split())
+    if len(plain) <= TITLE_LENGTH:
+        return plain or DEFAULT_TITLE
+    cut = plain[: TITLE_LENGTH - 3]
+    for index in range(len(cut) - 1, 0, -1):
+        char = cut[index]
+        if char in ". " or len(char.encode()) > 2:
+            cut = cut[: index + 1]
+            break
+    return (cut + "...").strip()
 
 
 # --- bridge to the graders ----------------------------------------------------------------

@@ -15,7 +15,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from assessments import admin_statistics, admin_views
+from assessments import admin_statistics, admin_views, moodle_admin_views
 from assessments.admin_chooser import QuestionChooserViewSet
 from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionBank, QuizAccommodation
@@ -74,6 +74,27 @@ class GiftViewSet(ViewSet):
             self.menu_url,
             icon_name=self.icon,
             order=order or 900,
+            permission="assessments.add_question",
+        )
+
+
+class MoodleXmlViewSet(ViewSet):
+    name = "moodle_xml"
+    icon = "download"
+    menu_label = _("Moodle XML import / export")
+
+    def get_urlpatterns(self):
+        return [
+            path("import/", moodle_admin_views.moodle_xml_import, name="import"),
+            path("export/", moodle_admin_views.moodle_xml_export, name="export"),
+        ]
+
+    def get_menu_item(self, order=None):
+        return PermissionMenuItem(
+            self.menu_label,
+            self.menu_url,
+            icon_name=self.icon,
+            order=order or 901,
             permission="assessments.add_question",
         )
 
@@ -200,6 +221,7 @@ class TrainingGroup(SnippetViewSetGroup):
         QuestionViewSet,
         QuestionBankViewSet,
         GiftViewSet,
+        MoodleXmlViewSet,
         GradingViewSet,
         QuizStatisticsViewSet,
         AccommodationViewSet,

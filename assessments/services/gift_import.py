@@ -49,10 +49,12 @@ def clean_rich_text(value: str) -> str:
 
 
 def text_to_rich_text(text: str, text_format: str) -> str:
+    # Stripped: the cleaner can leave whitespace where it removed markup, and the GIFT
+    # reader strips every text, so a stored trailing space would not survive a round trip.
     if text_format == "html":
-        return clean_rich_text(text)
+        return clean_rich_text(text).strip()
     if text_format == "markdown":
-        return clean_rich_text(markdown.markdown(text))
+        return clean_rich_text(markdown.markdown(text)).strip()
     paragraphs = [p for p in text.split("\n\n") if p.strip()] or [""]
     return "".join(f"<p>{html.escape(p.strip()).replace(chr(10), '<br/>')}</p>" for p in paragraphs)
 
@@ -69,7 +71,7 @@ def question_fields_from_gift(q: gift.GiftQuestion) -> dict:
         "qtype": q.type,
         "marks": Decimal(str(q.marks)),
         "stem": text_to_rich_text(q.stem, q.stem_format),
-        "general_feedback": text_to_rich_text(q.general_feedback, q.stem_format)
+        "general_feedback": text_to_rich_text(q.general_feedback, q.general_feedback_format or q.stem_format)
         if q.general_feedback
         else "",
         "missing_word": q.blank,
@@ -77,7 +79,9 @@ def question_fields_from_gift(q: gift.GiftQuestion) -> dict:
     for other in all_kinds():
         for name in other.edit_fields:
             fields[name] = Question._meta.get_field(name).get_default()
-    fields.update(kind.from_gift(q, plain=lambda text: _plain(text, q.stem_format)).fields)
+    fields.update(
+        kind.from_gift(q, plain=lambda text: _plain(text, q.feedback_format or q.stem_format)).fields
+    )
     return fields
 
 
@@ -116,11 +120,28 @@ def question_bank_import_gift(
     database (the import job keeps its running count in the cache).
     """
     parsed = _gift_parse_checked(text, bank_path=bank_path)
+    return questions_import(parsed, bank_path=bank_path, tags=tags, user=user, progress=progress)
+
+
+def questions_import(
+    parsed: list[gift.GiftQuestion],
+    *,
+    bank_path: str | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+    user=None,
+    progress: Callable[[int, int], None] | None = None,
+    prepare: Callable[[gift.GiftQuestion], None] | None = None,
+) -> GiftImportReport:
+    """Write checked questions (see questions_checked); the caller holds the transaction.
+
+    ``prepare(q)`` runs before each question is written (Moodle XML stores its images)."""
     report = GiftImportReport()
     banks: dict[str, QuestionBank] = {}
     if progress:
         progress(0, len(parsed))
     for done, q in enumerate(parsed, start=1):
+        if prepare:
+            prepare(q)
         path = bank_path or q.category or DEFAULT_BANK
         bank = banks.get(path) or QuestionBank.objects.ensure_path(path)
         banks[path] = bank
@@ -130,7 +151,7 @@ def question_bank_import_gift(
             question = Question(bank=bank, title=q.title)
         for name, value in question_fields_from_gift(q).items():
             setattr(question, name, value)
-        children = _children_from_gift(q, q.stem_format)
+        children = _children_from_gift(q, q.feedback_format or q.stem_format)
         for relation, objects in children.items():
             getattr(question, relation).set(objects)
         if tags:
@@ -177,14 +198,61 @@ def tag_errors(tags) -> list[str]:
     return []
 
 
-def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQuestion]:
+def _gift_parse_checked(
+    text: str, *, bank_path: str | None, warnings: list[tuple[int, str]] | None = None
+) -> list[gift.GiftQuestion]:
     """The file's questions, or GiftImportError with every problem found before any write.
 
-    ``bank_path`` itself is checked by the callers' forms (bank_path_errors)."""
+    ``bank_path`` itself is checked by the callers' forms (bank_path_errors). What the
+    parser accepted but did not take as written goes to ``warnings`` (line, message)."""
+    found: list[gift.GiftProblem] = []
     try:
-        parsed = gift.parse_gift(text)
+        parsed = gift.parse_gift(text, warnings=found)
     except gift.GiftError as error:
         raise GiftImportError([(p.line, p.message) for p in error.errors]) from error
+    if warnings is not None:
+        warnings.extend((p.line, p.message) for p in found)
+    return questions_checked(parsed, bank_path=bank_path, warnings=warnings)
+
+
+def questions_name(parsed: list[gift.GiftQuestion], *, bank_path: str | None) -> list[tuple[int, str]]:
+    """Give every question its import title, in place, and say what was renamed.
+
+    An untitled question is named from its text as Moodle names it (gift.default_title).
+    When two questions of one file would have the same title in the same bank, the later
+    ones get " (2)", " (3)", ... in file order: the same file gives the same titles every
+    time, so a re-import matches the same questions."""
+    notes: list[tuple[int, str]] = []
+    seen: set[tuple[str, str]] = set()
+    max_length = Question._meta.get_field("title").max_length
+    for q in parsed:
+        if not q.title:
+            q.title = gift.default_title(q.stem)[:max_length]
+            notes.append((q.line, _("Untitled: named “%(t)s” from its text.") % {"t": q.title}))
+        path = _bank_path_normalised(bank_path or q.category or DEFAULT_BANK)
+        if (path, q.title) in seen:
+            number = 2
+            while (path, f"{q.title} ({number})") in seen:
+                number += 1
+            renamed = f"{q.title} ({number})"
+            notes.append(
+                (
+                    q.line,
+                    _("Another question in this file is titled “%(t)s”; this one is imported as “%(new)s”.")
+                    % {"t": q.title, "new": renamed},
+                )
+            )
+            q.title = renamed
+        seen.add((path, q.title))
+    return notes
+
+
+def questions_checked(
+    parsed: list[gift.GiftQuestion], *, bank_path: str | None, warnings: list[tuple[int, str]] | None = None
+) -> list[gift.GiftQuestion]:
+    """The questions with their import titles, or GiftImportError listing every problem.
+
+    Shared by every format that reads into gift.GiftQuestion (GIFT, Moodle XML)."""
     if len(parsed) > GIFT_MAX_QUESTIONS:
         # A bound on the work one request does (and on how long one import transaction
         # holds SQLite's write lock): larger banks are imported in several files.
@@ -200,19 +268,22 @@ def _gift_parse_checked(text: str, *, bank_path: str | None) -> list[gift.GiftQu
                 )
             ]
         )
+    notes = questions_name(parsed, bank_path=bank_path)
+    if warnings is not None:
+        warnings.extend(notes)
+        warnings.sort(key=lambda warning: warning[0])
     problems = []
-    seen = set()
     for q in parsed:
         if q.category and not bank_path:
             problems += [(q.line, error) for error in bank_path_errors(q.category)]
-        if not q.title:
-            problems.append((q.line, _("Every question needs a ::title:: so re-imports can match it.")))
-        key = (bank_path or q.category or DEFAULT_BANK, q.title)
-        if q.title and key in seen:
+        if len(q.title) > Question._meta.get_field("title").max_length:
             problems.append(
-                (q.line, _("Another question in this file has the title “%(t)s”.") % {"t": q.title})
+                (
+                    q.line,
+                    _("A title is at most %(max)d characters.")
+                    % {"max": Question._meta.get_field("title").max_length},
+                )
             )
-        seen.add(key)
         # The cleaner drops scripts, handlers and unsafe links; a stem made only of those
         # is left empty, and a question needs text.
         try:
@@ -241,14 +312,29 @@ def _bank_path_normalised(path: str) -> str:
     return "/".join(slugify(part) or "bank" for part in path.strip("/").split("/") if part)
 
 
-def question_bank_import_gift_preview(*, text: str, bank_path: str | None = None) -> list[dict]:
+@dataclass
+class ImportPreview:
+    """What an import would do: one row per question, and what was accepted but changed
+    or skipped (line or question number, message)."""
+
+    rows: list[dict]
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+
+
+def question_bank_import_gift_preview(*, text: str, bank_path: str | None = None) -> ImportPreview:
     """What importing the file would do, computed without writing anything.
 
     Raises GiftImportError for exactly the problems the import itself would report
-    (parse errors, missing or repeated titles, empty stems, ungradeable questions).
+    (parse errors, empty stems, ungradeable questions).
     Reads one query, so the preview never holds a write lock.
     """
-    parsed = _gift_parse_checked(text, bank_path=bank_path)
+    warnings: list[tuple[int, str]] = []
+    parsed = _gift_parse_checked(text, bank_path=bank_path, warnings=warnings)
+    return ImportPreview(rows=questions_preview(parsed, bank_path=bank_path), warnings=warnings)
+
+
+def questions_preview(parsed: list[gift.GiftQuestion], *, bank_path: str | None) -> list[dict]:
+    """Preview rows for checked questions; GiftImportError if one cannot be graded."""
     paths = [_bank_path_normalised(bank_path or q.category or DEFAULT_BANK) for q in parsed]
     existing = set(
         Question.objects.filter(bank__path__in=set(paths), title__in={q.title for q in parsed}).values_list(
@@ -260,7 +346,7 @@ def question_bank_import_gift_preview(*, text: str, bank_path: str | None = None
         question = Question(title=q.title)
         for name, value in question_fields_from_gift(q).items():
             setattr(question, name, value)
-        for relation, objects in _children_from_gift(q, q.stem_format).items():
+        for relation, objects in _children_from_gift(q, q.feedback_format or q.stem_format).items():
             getattr(question, relation).set(objects)
         if get_kind(q.type).gift_complete:
             problems += [(q.line, f"“{q.title}”: {e}") for e in grading_data_errors(question.grading_data())]

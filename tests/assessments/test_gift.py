@@ -162,11 +162,12 @@ def test_single_positive_weight_with_a_negative_is_multiple_response() -> None:
     assert question.type == "multiple_response"
 
 
-def test_single_full_weight_without_negatives_is_single_choice() -> None:
-    """'~%100%' as the only positive weight (no negatives) is a single-choice question."""
+def test_tilde_only_choices_are_multiple_response_as_in_moodle() -> None:
+    """Without '=', Moodle makes a multiple-answer question even when one answer is worth
+    100% (qformat_gift: single = 0 when the answers hold no '='); so do we."""
     question = parse_one("Stem {~%100%right ~wrong ~other}")
-    assert question.type == "single_choice"
-    assert question.options[0].fraction == 1.0
+    assert question.type == "multiple_response"
+    assert [o.fraction for o in question.options] == [1.0, 0.0, 0.0]
 
 
 def test_thirds_are_accepted() -> None:
@@ -469,11 +470,12 @@ def test_unmatched_closing_brace_after_the_block() -> None:
     assert "unmatched '}'" in problem.message
 
 
-def test_question_without_answer_block() -> None:
-    """A question needs an answer block (no Moodle 'description' questions)."""
-    problem = single_problem("Q1 {T}\n\n::Intro::\nJust some text.")
-    assert problem.line == 3
-    assert "no answer block" in problem.message
+def test_text_without_answer_block_is_skipped_with_a_warning() -> None:
+    """Text with no braces (Moodle's description item) is skipped and reported at its line."""
+    warnings: list[GiftProblem] = []
+    questions = parse_gift("Q1 {T}\n\n::Intro::\nJust some text.\n\nQ2 {F}", warnings=warnings)
+    assert [q.stem for q in questions] == ["Q1", "Q2"]
+    assert [(w.line, "description" in w.message) for w in warnings] == [(3, True)]
 
 
 def test_choice_without_correct_answer() -> None:
@@ -554,18 +556,20 @@ def test_matching_pair_feedback_is_refused() -> None:
     assert "no '#' feedback" in single_problem("Match {=a -> 1#x =b -> 2}").message
 
 
-def test_unknown_format_on_stem() -> None:
-    """An unknown '[format]' is reported at its line."""
-    problem = single_problem("::T::\n[foo]Stem {T}")
-    assert problem.line == 2
-    assert "unknown format [foo]" in problem.message
+def test_unknown_format_on_stem_is_kept_as_text_with_a_warning() -> None:
+    """An unknown '[word]' stays part of the text, as in Moodle, with a warning at its line."""
+    warnings: list[GiftProblem] = []
+    question = parse_gift("::T::\n[foo]Stem {T}", warnings=warnings)[0]
+    assert (question.stem, question.stem_format) == ("[foo]Stem", "moodle")
+    assert [(w.line, "unknown format [foo]" in w.message) for w in warnings] == [(2, True)]
 
 
-def test_unknown_format_on_answer() -> None:
+def test_unknown_format_on_answer_is_kept_as_text_with_a_warning() -> None:
     """Format tags on answers are checked too."""
-    problem = single_problem("Stem {\n=a\n~[rtf]b\n}")
-    assert problem.line == 3
-    assert "unknown format [rtf]" in problem.message
+    warnings: list[GiftProblem] = []
+    question = parse_gift("Stem {\n=a\n~[rtf]b\n}", warnings=warnings)[0]
+    assert [o.text for o in question.options] == ["a", "[rtf]b"]
+    assert [(w.line, "unknown format [rtf]" in w.message) for w in warnings] == [(3, True)]
 
 
 def test_text_after_answer_block_on_a_later_line() -> None:
@@ -608,7 +612,7 @@ def test_unterminated_title() -> None:
         ("Stem {~a}", "at least 2 answers"),
         ("Stem {=a ~}", "empty answer"),
         ("Stem {=%50%a ~b}", "'=' marks a fully correct answer"),
-        ("Stem {~%50%a ~b}", "must be worth 100%"),
+        ("Stem {~%50%a ~b}", "add up to 50%"),
         ("Stem {~%50%a ~%40%b ~c}", "add up to 90%"),
         ("Stem {=%50%a =%40%b}", "no answer is worth 100%"),
         ("Stem {=%-10%a =b}", "above 0%"),
@@ -622,7 +626,7 @@ def test_other_answer_errors(text: str, phrase: str) -> None:
 
 def test_all_errors_in_a_file_are_collected() -> None:
     """Every problem in the file is reported, in line order, as 'line N: message'."""
-    text = "Good {T}\n\nBad {~a ~b}\n\nAlso good {=x}\n\n::oops\n\n[foo]Q {T}\n\nQ {#x}"
+    text = "Good {T}\n\nBad {~a ~b}\n\nAlso good {=x}\n\n::oops\n\nQ {=%x%a}\n\nQ {#x}"
     with pytest.raises(GiftError) as info:
         parse_gift(text)
     lines = [problem.line for problem in info.value.errors]
@@ -635,8 +639,8 @@ def test_all_errors_in_a_file_are_collected() -> None:
 
 def test_gift_error_is_a_value_error() -> None:
     """GiftError is a ValueError, so generic import code can catch it."""
-    with pytest.raises(ValueError, match="line 1: no answer block"):
-        parse_gift("Nothing here")
+    with pytest.raises(ValueError, match="line 1: unclosed"):
+        parse_gift("Nothing {here")
 
 
 # --- writing ------------------------------------------------------------------------------

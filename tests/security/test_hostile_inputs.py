@@ -11,6 +11,7 @@ each post there costs about a second (a snippet with revisions, then its edit pa
 
 import json
 from types import SimpleNamespace
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -110,6 +111,38 @@ def _gift_job(ctx, values: dict[str, list[str]]):
         response = ctx.admin_client.post(
             reverse("gift:import"), {"confirm": "1", "text": text, "bank": bank, "tags": tags}
         )
+    ctx.shown_url = response.get("Location")
+    return response
+
+
+def _moodle_xml(title: str, stem: str) -> str:
+    """A Moodle XML file with one multichoice question whose HTML stem holds ``stem``."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<quiz><question type="multichoice">'
+        f"<name><text>{xml_escape(title)}</text></name>"
+        f'<questiontext format="html"><text>Pick {xml_escape(stem)}</text></questiontext>'
+        '<single>true</single><answer fraction="100"><text>yes</text></answer>'
+        '<answer fraction="0"><text>no</text></answer></question></quiz>\n'
+    )
+
+
+def _moodle_upload(ctx, value: str):
+    ctx.gift_count += 1
+    upload = SimpleUploadedFile("hostile.xml", _moodle_xml(f"Moodle upload {ctx.gift_count}", value).encode())
+    return ctx.admin_client.post(
+        reverse("moodle_xml:import"), {"file": upload, "bank": "hostile", "tags": ""}
+    )
+
+
+def _moodle_confirm(ctx, values: dict[str, list[str]]):
+    """Confirm a Moodle XML import (it runs in the request); the saved bank and tags are
+    shown in the message on the page it redirects to."""
+    ctx.gift_count += 1
+    [stem], [bank], [tags] = values["stem"], values["bank path"], values["tags"]
+    text = _moodle_xml(f"Moodle hostile {ctx.gift_count}", stem)
+    response = ctx.admin_client.post(
+        reverse("moodle_xml:import"), {"confirm": "1", "text": text, "bank": bank, "tags": tags}
+    )
     ctx.shown_url = response.get("Location")
     return response
 
@@ -231,6 +264,7 @@ FIELDS: list[HostileField] = [
         max_length=200,
     ),
     HostileField("GIFT stem (upload preview)", _gift_upload, None, rich=True),
+    HostileField("Moodle XML stem (upload preview)", _moodle_upload, None, rich=True),
     HostileField(
         "certificate settings issuer",
         lambda ctx, v: _settings_post(ctx, issuer_name=v),
@@ -286,6 +320,15 @@ FORMS: list[HostileForm] = [
         "GIFT import job",
         ("stem", "bank path", "tags"),
         _gift_job,
+        lambda ctx: ctx.shown_url,
+        rich=frozenset({"stem"}),
+        stored_rich=_stored_rich,
+        shown_as={"tags": _job_tags_shown},
+    ),
+    HostileForm(
+        "Moodle XML import",
+        ("stem", "bank path", "tags"),
+        _moodle_confirm,
         lambda ctx: ctx.shown_url,
         rich=frozenset({"stem"}),
         stored_rich=_stored_rich,
