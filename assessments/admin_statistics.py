@@ -24,18 +24,10 @@ from assessments import statistics
 from assessments.models import AttemptSet
 from assessments.services.statistics import quiz_statistics_for, quizzes_with_statistics_visible_to
 from courses.admin_viewsets import no_cohort_notice
+from training_site.spreadsheets import neutralize_formula
 
 PERMISSION = "assessments.grade_attempt"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralize_formula(value):
-    """Text a spreadsheet would run as a formula, prefixed with ' so it stays text (the rule
-    of content/reports.py; assessments may not import content, which sits above it)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _flag_labels() -> dict[str, str]:

@@ -34,6 +34,7 @@ from courses.models import Cohort, CohortMembership, Enrollment, LearnerEvent
 from courses.models.records import ActivityStatus, EnrollmentStatus
 from courses.progress import progress_for_enrollments
 from courses.selectors import cohort_visible_to, learner_ids_in_scope
+from training_site.spreadsheets import neutralize_formula
 
 NOT_STARTED, IN_PROGRESS, OVERDUE, COMPLETED = "not_started", "in_progress", "overdue", "completed"
 STATUS_CHOICES = [
@@ -53,7 +54,6 @@ FILTER_CHOICES = [
     (FAILED_FINAL_TWICE, _("Failed the final twice")),
     (CERTIFICATE_EXPIRING, _("Certificate expiring within 90 days")),
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -201,13 +201,6 @@ def _certificate_expiring(enrollments, today: datetime.date) -> set[int]:
         .exclude(status__in=[CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED])
         .values_list("enrollment_id", flat=True)
     )
-
-
-def neutralize_formula(value):
-    """Text a spreadsheet would run as a formula, prefixed with ' so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _scoped_cohorts(request):

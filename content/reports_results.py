@@ -36,7 +36,6 @@ from content.reports import (
     STATUS_CHOICES,
     _scoped_cohorts,
     matrix_enrollments,
-    neutralize_formula,
     progress_matrix_rows,
 )
 from courses.admin_viewsets import no_cohort_notice
@@ -46,6 +45,7 @@ from courses.models.records import ActivityStatus
 from courses.progress import module_progress, progress_for_enrollments
 from courses.selectors import learner_ids_in_scope
 from courses.structure import course_structure
+from training_site.spreadsheets import neutralize_formula
 
 MODULE_STATUS_CHOICES = [
     (NOT_STARTED, _("Not started")),
