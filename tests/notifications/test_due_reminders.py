@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from courses.models import Cohort, CohortCourse, CohortMembership, Enrollment
-from courses.models.records import EnrollmentSource
+from courses.models.records import EnrollmentSource, EnrollmentStatus
 from courses.services import cohort_course_assign, cohort_member_add, cohort_member_remove
 from tests.certificates.factories import complete_course
 from tests.factories import UserFactory, build_course
@@ -134,6 +134,14 @@ def test_none_for_a_learner_removed_from_the_cohort(learner, course, cohort, ass
     assert reminders_to(learner) == []
     # Their enrollment stays theirs.
     assert Enrollment.objects.filter(learner=learner, course=course).exists()
+
+
+def test_none_for_a_withdrawn_enrollment(learner, course, assigned, clock, run):
+    Enrollment.objects.filter(learner=learner, course=course).update(status=EnrollmentStatus.WITHDRAWN)
+    for offset in (-7, -1, 1):
+        clock.at(day(offset), 9)
+        run()
+    assert reminders_to(learner) == []
 
 
 def test_a_member_of_another_cohort_is_not_reminded_of_this_ones_date(learner, course, assigned, clock, run):
