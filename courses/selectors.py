@@ -233,6 +233,101 @@ def course_due_dates(*, learner, course_ids) -> dict[int, DueDate]:
     return {course_id: DueDate(due_on=due_on, overdue=due_on < today) for course_id, due_on in rows}
 
 
+@dataclass(frozen=True)
+class OpenAssignment:
+    """A course a cohort gave a due date, for one current member of that cohort whose
+    enrollment in it is current and not completed."""
+
+    cohort_course_id: int
+    cohort_id: int
+    cohort_name: str
+    course_id: int
+    course_title: str
+    due_on: datetime.date
+    learner: object  # the User, with the fields an email needs
+
+    @property
+    def learner_id(self) -> int:
+        return self.learner.pk
+
+
+_ASSIGNMENT_LEARNER_FIELDS = (
+    "learner__display_name",
+    "learner__email",
+    "learner__time_zone",
+    "learner__preferred_language",
+    "learner__is_active",
+)
+
+
+def assignments_open(
+    *,
+    due_from: datetime.date | None = None,
+    due_to: datetime.date | None = None,
+    cohort_ids=None,
+    cohort_course_ids=None,
+    learner_ids=None,
+) -> list[OpenAssignment]:
+    """Due-dated course assignments not completed yet, one per (learner, course): the
+    earliest due date among the matching assignments, as My learning shows it. Only active
+    learners who are still members of the cohort, with a current (not withdrawn) enrollment
+    that the progress owner says is not completed. ``cohort_ids`` None means every cohort.
+    A fixed number of queries whatever the number of learners or assignments."""
+    rows = CohortCourse.objects.filter(due_on__isnull=False)
+    if due_from is not None:
+        rows = rows.filter(due_on__gte=due_from)
+    if due_to is not None:
+        rows = rows.filter(due_on__lte=due_to)
+    if cohort_ids is not None:
+        rows = rows.filter(cohort_id__in=cohort_ids)
+    if cohort_course_ids is not None:
+        rows = rows.filter(pk__in=cohort_course_ids)
+    assignments = list(
+        rows.order_by("due_on", "pk").values_list(
+            "pk", "cohort_id", "cohort__name", "course_id", "course__title", "due_on"
+        )
+    )
+    if not assignments:
+        return []
+    members = CohortMembership.objects.filter(
+        cohort_id__in={row[1] for row in assignments}, learner__is_active=True
+    )
+    if learner_ids is not None:
+        members = members.filter(learner_id__in=learner_ids)
+    by_cohort: dict[int, list] = {}
+    for membership in members.select_related("learner").only(
+        "cohort_id", "learner_id", *_ASSIGNMENT_LEARNER_FIELDS
+    ):
+        by_cohort.setdefault(membership.cohort_id, []).append(membership.learner)
+    enrollment_fields = [f.name for f in Enrollment._meta.concrete_fields]
+    enrollments = list(
+        Enrollment.objects.filter(
+            course_id__in={row[3] for row in assignments},
+            learner_id__in=members.values("learner_id"),
+        )
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .select_related("course")
+        .only(*enrollment_fields, *_DASHBOARD_COURSE_FIELDS)
+    )
+    progress = progress_for_enrollments(enrollments)
+    open_pairs = {(e.learner_id, e.course_id) for e in enrollments if not progress[e.pk].is_completed}
+    found: dict[tuple[int, int], OpenAssignment] = {}
+    for pk, cohort_id, cohort_name, course_id, course_title, due_on in assignments:  # earliest first
+        for learner in by_cohort.get(cohort_id, ()):
+            pair = (learner.pk, course_id)
+            if pair in open_pairs and pair not in found:
+                found[pair] = OpenAssignment(
+                    cohort_course_id=pk,
+                    cohort_id=cohort_id,
+                    cohort_name=cohort_name,
+                    course_id=course_id,
+                    course_title=course_title,
+                    due_on=due_on,
+                    learner=learner,
+                )
+    return list(found.values())
+
+
 @dataclass
 class DashboardEntry:
     enrollment: Enrollment

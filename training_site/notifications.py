@@ -22,6 +22,14 @@ Decision record
 - **Preferences.** A row that may be turned off is on or off by default; a person's choice
   is a ``NotificationPreference`` row, shown on the profile page. Checked when a notice is
   made and again when it is sent.
+- **Scheduled rows.** A reminder or a digest is not a learner's action: nothing happens at
+  the moment it is due. Such a row names an ``occurrences(*, now)`` function instead of
+  events; the hourly beat task ``scheduled_notices_create`` asks every scheduled row what is
+  due now and records it as notices through the same unique constraint, keyed by what makes
+  it once (learner, cohort course and threshold; coordinator and week). Running it again
+  the same hour, the next hour or the next day records nothing new. Recording reads a fixed
+  number of queries whatever the number of recipients (one bulk preference read, one bulk
+  insert); sending then goes through the same engine as every other row.
 - **Sending.** The subscriber only writes notices; the email task (queue ``email``) is
   queued on commit. Due notices (batch windows that ended, failed sends after a backoff)
   go out from beat every minute, and, on the embedded default with no beat, whenever the
@@ -31,7 +39,7 @@ Decision record
 import datetime
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -74,7 +82,9 @@ class Notification:
     ``recipients(*, event)`` returns the users to tell; ``context(*, recipient, notices)``
     returns the template context, or None when there is nothing to tell any more;
     ``batch_key(*, event)`` groups the notices of a batched row; ``offered_to(user)`` says
-    whose profile shows the choice (None: everyone's). Templates are
+    whose profile shows the choice (None: everyone's). A scheduled row has no events and
+    no ``recipients``: ``occurrences(*, now)`` returns the ``Occurrence`` values due now,
+    and ``schedule`` says when in words (docs). Templates are
     ``notifications/email/<key>_subject.txt``, ``<key>_message.txt`` and ``.html``.
     """
 
@@ -91,6 +101,8 @@ class Notification:
     batching: Promise = _("none: one email per occurrence")
     offered_to: str | None = None
     help_text: Promise | str = ""
+    occurrences: str | None = None
+    schedule: Promise | str = ""
 
     def get(self, name: str) -> Callable:
         return import_string(getattr(self, name))
@@ -102,6 +114,22 @@ class Notification:
     @property
     def default_enabled(self) -> bool:
         return self.choice != Choice.OFF_BY_DEFAULT
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.occurrences is not None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One thing a scheduled row has to say to one person, once: ``key`` is what makes it
+    once (the notice's occurrence), ``batch_key`` what is said together in one email."""
+
+    recipient_id: int
+    key: str
+    subject_type: str
+    subject_id: int
+    batch_key: str = field(default="")
 
 
 NOTIFICATIONS: tuple[Notification, ...] = (
@@ -137,6 +165,41 @@ NOTIFICATIONS: tuple[Notification, ...] = (
         batching=_("at most one email an hour per quiz"),
         offered_to="assessments.notifications.may_grade",
         help_text=_("At most one email an hour for each quiz, listing what is still waiting."),
+    ),
+    Notification(
+        key="course_due_reminder",
+        label=_("Reminders before a course is due"),
+        events=(),
+        recipients="",
+        audience=_("the learner, while a member of the cohort that set the due date"),
+        context="courses.notifications.course_due_reminder_context",
+        choice=Choice.ON_BY_DEFAULT,
+        batching=_("one email per threshold and due date, listing every course due that day"),
+        help_text=_(
+            "An email a week and a day before a course your cohort assigned is due, and one the day after "
+            "if it is not completed."
+        ),
+        occurrences="courses.notifications.course_due_reminder_occurrences",
+        schedule=_(
+            "7 days and 1 day before the due date, and the day after it, from 8:00 in the learner's time zone"
+        ),
+    ),
+    Notification(
+        key="coordinator_digest",
+        label=_("Weekly summary of your cohorts"),
+        events=(),
+        recipients="",
+        audience=_("each cohort coordinator, about the cohorts they coordinate and those below them"),
+        context="content.notifications.coordinator_digest_context",
+        choice=Choice.ON_BY_DEFAULT,
+        batching=_("at most one email a week; none when there is nothing to say"),
+        offered_to="content.notifications.coordinates_a_cohort",
+        help_text=_(
+            "Every Monday: completions of the last 7 days, overdue learners and open answers waiting to be "
+            "graded in your cohorts. Not sent when there is nothing to report."
+        ),
+        occurrences="content.notifications.coordinator_digest_occurrences",
+        schedule=_("weekly, from Monday 8:00 in the coordinator's time zone"),
     ),
 )
 
@@ -177,6 +240,20 @@ def notification_preferences_set(*, user, choices: dict[str, bool]) -> None:
         NotificationPreference.objects.update_or_create(
             user=user, notification=key, defaults={"enabled": bool(enabled)}
         )
+
+
+def notification_enabled_ids(*, user_ids: Iterable[int], notification: Notification) -> set[int]:
+    """Of ``user_ids``, those who get ``notification`` (stored choice, else the default):
+    one query whatever the number of people."""
+    user_ids = set(user_ids)
+    if not notification.may_turn_off or not user_ids:
+        return user_ids
+    stored = dict(
+        NotificationPreference.objects.filter(
+            user_id__in=user_ids, notification=notification.key
+        ).values_list("user_id", "enabled")
+    )
+    return {pk for pk in user_ids if stored.get(pk, notification.default_enabled)}
 
 
 # --- From the event log to notices ----------------------------------------------------------
@@ -230,6 +307,58 @@ def learner_event_notify(*, event) -> None:
 
 
 learner_event_notify.event_kinds = frozenset(kind for row in NOTIFICATIONS for kind in row.events)
+
+
+# --- Scheduled rows to notices --------------------------------------------------------------
+
+
+def scheduled_notices_record(
+    *, notification: Notification, occurrences: list[Occurrence], now: datetime.datetime
+) -> None:
+    """Record the occurrences as pending notices, each at most once: those already recorded
+    (the unique constraint, also against a parallel run) and those of people who turned the
+    row off are left out. Two queries whatever the number of occurrences."""
+    enabled = notification_enabled_ids(
+        user_ids={o.recipient_id for o in occurrences}, notification=notification
+    )
+    Notice.objects.bulk_create(
+        [
+            Notice(
+                notification=notification.key,
+                recipient_id=o.recipient_id,
+                occurrence=o.key,
+                subject_type=o.subject_type,
+                subject_id=o.subject_id,
+                batch_key=o.batch_key or f"once:{o.key}",
+                due_at=now,
+            )
+            for o in occurrences
+            if o.recipient_id in enabled
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+
+
+def scheduled_notices_create(*, now: datetime.datetime | None = None) -> list[int]:
+    """Ask every scheduled row what is due now and record it; returns the ids of the
+    pending notices recorded now or earlier and not sent yet (sending them twice is safe:
+    a send claims its notices first)."""
+    now = now or timezone.now()
+    pending = []
+    for row in NOTIFICATIONS:
+        if not row.is_scheduled:
+            continue
+        occurrences = row.get("occurrences")(now=now)
+        if not occurrences:
+            continue
+        scheduled_notices_record(notification=row, occurrences=occurrences, now=now)
+        keys = [o.key for o in occurrences]
+        for start in range(0, len(keys), 500):
+            pending += Notice.objects.filter(
+                notification=row.key, occurrence__in=keys[start : start + 500], state=NoticeState.PENDING
+            ).values_list("pk", flat=True)
+    return pending
 
 
 # --- Sending --------------------------------------------------------------------------------

@@ -41,3 +41,18 @@ def notice_email(self, notice_ids: list[int]) -> int:
 @shared_task(name="training_site.tasks.notices_send_due")
 def notices_send_due() -> int:
     return notifications.notices_send_due()
+
+
+# A notice email task sends at most this many notices, so a large reminder day is spread
+# over the email workers instead of one long task.
+SCHEDULED_SEND_CHUNK = 100
+
+
+@shared_task(name="training_site.tasks.scheduled_notices_create")
+def scheduled_notices_create() -> int:
+    """Record what the scheduled rows (due-date reminders, the weekly digest) have to say
+    now and queue their emails (hourly, from beat; idempotent). Returns the notices queued."""
+    ids = notifications.scheduled_notices_create()
+    for start in range(0, len(ids), SCHEDULED_SEND_CHUNK):
+        notice_email.delay_on_commit(ids[start : start + SCHEDULED_SEND_CHUNK])
+    return len(ids)

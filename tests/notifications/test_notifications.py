@@ -409,7 +409,14 @@ def test_each_coordinator_may_turn_it_off(client, learner, essay_quiz, django_ca
         },
     )
     prefs = notifications.notification_preferences(user=quiet)
-    assert prefs == {"certificate_ready": True, "grade_released": True, "open_responses_waiting": False}
+    # Every box offered and left unticked is off, the scheduled rows too.
+    assert prefs == {
+        "certificate_ready": True,
+        "grade_released": True,
+        "open_responses_waiting": False,
+        "course_due_reminder": False,
+        "coordinator_digest": False,
+    }
     with django_capture_on_commit_callbacks(execute=True):
         submit_essay(learner, essay_quiz)
     assert sent_to(quiet.email) == []

@@ -561,3 +561,70 @@ def test_dangerous_markup_reads_html_as_a_browser_would(html, dangerous, db):
     """The rich-text check finds script, handlers and script URLs as parsed, and not text
     or escaped attribute values that only look like them."""
     assert bool(dangerous_markup(html)) is dangerous
+
+
+def test_reminder_and_digest_emails_print_hostile_names_as_text(
+    index, capsys, django_capture_on_commit_callbacks
+):
+    """Both scheduled emails print cohort names, course titles and learner names: every
+    hostile string in all three comes back escaped in the HTML part, never as markup."""
+    from content.notifications import coordinator_digest_context
+    from courses import reminders
+    from courses.models import CohortCourse, CoursePage
+    from courses.services import cohort_member_add
+    from tests.factories import build_course, make_coordinator
+    from training_site.accounts.models import Notice, User
+    from training_site.notifications import BY_KEY, notification_email_build
+
+    learner = UserFactory(display_name="Safe")
+    cohort = Cohort.objects.create(name="Safe cohort")
+    cohort_member_add(cohort=cohort, learner=learner)
+    coordinator = make_coordinator(cohorts=[cohort])
+    soon = build_course(index, title="Soon", modules=1, lessons_per_module=1)
+    late = build_course(index, title="Late", modules=1, lessons_per_module=1)
+    done = build_course(index, title="Done", modules=1, lessons_per_module=1)
+    today = reminders.learner_now(time_zone=learner.time_zone, now=timezone.now()).date()
+    tomorrow = today + timezone.timedelta(days=1)
+    soon_assignment = CohortCourse.objects.create(cohort=cohort, course=soon, due_on=tomorrow)
+    CohortCourse.objects.create(cohort=cohort, course=late, due_on=today - timezone.timedelta(days=3))
+    for course in (soon, late):
+        enrollment_create(learner=learner, course=course)
+    complete_course(learner, done)
+    notice = Notice(batch_key=f"course_due:day_before:{tomorrow.isoformat()}", subject_id=soon_assignment.pk)
+    problems = []
+    # The email frame's own markup (its <meta> charset) is not what is being tested.
+    baseline = None
+    for value in ["Safe", *STRINGS]:
+        Cohort.objects.filter(pk=cohort.pk).update(name=value)
+        CoursePage.objects.filter(pk__in=[soon.pk, late.pk, done.pk]).update(title=value)
+        User.objects.filter(pk=learner.pk).update(display_name=value)
+        emails = {
+            "due reminder": (
+                learner,
+                "course_due_reminder",
+                course_due_context(learner=learner, notice=notice),
+            ),
+            "coordinator digest": (
+                coordinator,
+                "coordinator_digest",
+                coordinator_digest_context(recipient=coordinator, notices=[]),
+            ),
+        }
+        for name, (recipient, key, context) in emails.items():
+            assert context is not None, name
+            email = notification_email_build(notification=BY_KEY[key], recipient=recipient, context=context)
+            html = email.alternatives[0][0]
+            problems += _display_problems(f"{name} email", value, html, rich=False)
+            baseline = baseline if baseline is not None else dangerous_markup(html)
+            if (found := dangerous_markup(html)) != baseline:
+                problems.append((name, value[:60], "markup", found))
+    with capsys.disabled():
+        print(f"\nscheduled emails: 2 emails × 3 free-text fields × {len(STRINGS)} strings")  # noqa: T201
+    assert problems == [], "\n".join(map(repr, problems))
+
+
+def course_due_context(*, learner, notice):
+    from courses.notifications import course_due_reminder_context
+
+    learner.refresh_from_db()
+    return course_due_reminder_context(recipient=learner, notices=[notice])

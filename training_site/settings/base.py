@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -283,6 +284,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "send-due-notices": {
         "task": "training_site.tasks.notices_send_due",
         "schedule": 60.0,
+    },
+    # Due-date reminders and the weekly coordinator digest (docs/notifications.md): hourly,
+    # because each person's reminder goes out from 8:00 in their own time zone; a second
+    # run the same day records nothing new.
+    "create-scheduled-notices": {
+        "task": "training_site.tasks.scheduled_notices_create",
+        "schedule": crontab(minute=5),
     },
 }
 
