@@ -28,6 +28,8 @@ class LearnerEventKind(models.TextChoices):
     CERTIFICATE_READY = "certificate_ready", _("Certificate ready to download")
     ATTEMPT_AWAITING_GRADING = "attempt_awaiting_grading", _("Submitted for grading")
     ATTEMPT_GRADED = "attempt_graded", _("Grade released")
+    ROLE_CHOSEN = "role_chosen", _("Target role chosen")
+    REQUIREMENT_MET = "requirement_met", _("Role requirement met")
 
 
 class LearnerEvent(models.Model):
