@@ -20,7 +20,7 @@ class HomePage(TreeRouteMixin, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["courses.CourseIndexPage", "content.StandardPage"]
+    subpage_types = ["courses.CourseIndexPage", "content.StandardPage", "content.PathwayPage"]
     max_count = 1
 
     class Meta:
@@ -97,3 +97,8 @@ class CurriculumQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quiz_key}: {self.question_id}"
+
+
+from content.pathway import PathwayPage  # noqa: E402 - registers the model with this app
+
+__all__ = ["CurriculumEntry", "CurriculumQuestion", "HomePage", "PathwayPage", "StandardPage"]
