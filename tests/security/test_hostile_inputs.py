@@ -32,6 +32,7 @@ from tests.assessments.test_admin import question_post
 from tests.certificates.factories import CertificateFactory, complete_course
 from tests.certificates.test_rendering import RecordingFetcher, only_allowed, read_pdf, squashed
 from tests.factories import UserFactory, build_quiz, course_lessons
+from tests.readiness.factories import role_with
 from tests.security.hostile import STRINGS, HostileField, HostileForm, dangerous_markup, rotations
 from training_site.input_cleaning import has_control_characters
 
@@ -268,7 +269,50 @@ FIELDS: list[HostileField] = [
 ]
 
 
-# Forms whose free-text fields are filled together, different strings in each field.
+def _record_post(ctx, kind: str, base: dict, values: dict[str, list[str]]):
+    """A learner's record form (posted by the admin user, who has a record like anyone)."""
+    data = dict(base)
+    data.update({name: strings[0] for name, strings in values.items()})
+    return ctx.admin_client.post(reverse("readiness:entry_add", args=[kind]), data)
+
+
+EXPERIENCE_BASE = {
+    "category": "community_outreach",
+    "started_on": "2025-01-06",
+    "total_hours": "10",
+    "supervisor_email": "supervisor@school.example",
+}
+PATHWAY_FORMS = [
+    HostileForm(
+        "experience log",
+        ("organization", "role_title", "communities_served", "supervisor_name", "description"),
+        lambda ctx, values: _record_post(ctx, "experience", EXPERIENCE_BASE, values),
+        lambda ctx: reverse("readiness:record"),
+    ),
+    HostileForm(
+        "education entry",
+        ("field_of_study", "institution"),
+        lambda ctx, values: _record_post(ctx, "education", {"level": "associate", "year": "2015"}, values),
+        lambda ctx: reverse("readiness:record"),
+    ),
+    HostileForm(
+        "certification held",
+        ("name", "issuer", "credential_number"),
+        lambda ctx, values: _record_post(ctx, "certifications", {"issued_on": "2024-02-01"}, values),
+        lambda ctx: reverse("readiness:record"),
+    ),
+    HostileForm(
+        "skills reflection",
+        ("reflection_0",),
+        lambda ctx, values: ctx.admin_client.post(
+            reverse("readiness:skills"), {"level_0": "3", "reflection_0": values["reflection_0"][0]}
+        ),
+        lambda ctx: reverse("readiness:record"),
+    ),
+]
+
+# Forms whose free-text fields are filled together, different strings in each field. The
+# learner's pathway record forms join them (PATHWAY_FORMS): same rotations, same checks.
 FORMS: list[HostileForm] = [
     HostileForm(
         "question editor",
@@ -291,6 +335,7 @@ FORMS: list[HostileForm] = [
         stored_rich=_stored_rich,
         shown_as={"tags": _job_tags_shown},
     ),
+    *PATHWAY_FORMS,
 ]
 
 
@@ -337,6 +382,7 @@ def ctx(learner, course, django_capture_on_commit_callbacks):
         editor_bank=QuestionBank.objects.ensure_path("hostile-editor"),
         on_commit=django_capture_on_commit_callbacks,
         shown_url=None,
+        skill_role=role_with({"step": "skills", "skill": "Communication", "skill_level": 3}),
     )
 
 
