@@ -5,6 +5,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from training_site.readiness import rules
 from training_site.readiness.models.roles import split_list
@@ -327,3 +329,40 @@ def test_weak_skills_recommend_the_tags_of_skills_below_the_level():
 def test_no_required_requirements_is_fully_ready():
     assert rules.percent(0, 0) == 100
     assert rules.percent(2, 3) == 66
+
+
+STATE_ORDER = [rules.MISSING, rules.IN_PROGRESS, rules.SELF_REPORTED, rules.CONFIRMED, rules.VERIFIED]
+trust_states = st.sampled_from(["self_reported", "confirmed", "verified"])
+entries = st.lists(st.tuples(st.integers(min_value=1, max_value=3000), trust_states), min_size=0, max_size=6)
+
+
+@settings(deadline=None)  # the first call activates translations: slow, not wrong
+@given(entries, st.integers(min_value=1, max_value=3000), trust_states)
+def test_logging_more_hours_never_lowers_the_state(existing, extra, state):
+    """Adding an entry (at any trust) never makes an experience requirement less met."""
+    before = [exp(hours, s) for hours, s in existing]
+    after = [*before, exp(extra, state)]
+    rank_before = STATE_ORDER.index(state_of(EXPERIENCE, experience=tuple(before)))
+    rank_after = STATE_ORDER.index(state_of(EXPERIENCE, experience=tuple(after)))
+    assert rank_after >= rank_before
+
+
+@settings(deadline=None)
+@given(entries, st.booleans())
+def test_the_confirmed_count_never_exceeds_the_count_with_self_reported(existing, diploma):
+    role = rules.RoleData(
+        pk=1,
+        title="Liaison",
+        requirements=(
+            req("education", pk=1, minimum_level="high_school"),
+            req("experience", pk=2, hours=D(2000), accepted="community_outreach"),
+        ),
+        eligibility={"high_school": D(1)},
+    )
+    record = rules.RecordData(
+        education=(edu("high_school"),) if diploma else (),
+        experience=tuple(exp(hours, s) for hours, s in existing),
+    )
+    result = rules.role_readiness(role, record, TODAY)
+    assert result.met_confirmed <= result.met <= len(result.required) == 3
+    assert result.percent_confirmed <= result.percent_including_self
