@@ -160,6 +160,9 @@ def test_choosing_a_role_and_meeting_a_requirement_are_learner_events(learner_cl
     learner_client.post(reverse("readiness:entry_add", args=["education"]), data)
     kinds = list(LearnerEvent.objects.filter(learner=learner).order_by("pk").values_list("kind", flat=True))
     assert kinds == ["role_chosen", "requirement_met"]
+    history = learner_client.get(reverse("dashboard")).content.decode()
+    assert f"Chose the target role “{role.title}”" in history
+    assert f"Met “Diploma” for “{role.title}”" in history
 
 
 def test_skills_self_assessment_recommends_lessons_for_weaker_skills(learner_client, learner, course):

@@ -54,7 +54,12 @@ def requirement_events_record(*, learner) -> int:
                 key=f"requirement_met:{choices[role.role_pk]}:{status.key}",
                 subject_type="target_role",
                 subject_id=role.role_pk,
-                payload={"requirement": status.key, "label": status.label, "state": status.state},
+                payload={
+                    "requirement": status.key,
+                    "requirement_label": status.label,
+                    "role_title": role.role_title,
+                    "state": status.state,
+                },
             )
     return met
 
@@ -108,7 +113,7 @@ def target_role_choose(*, learner, role: TargetRole) -> RoleChoice:
             key=f"role_chosen:{choice.pk}",
             subject_type="target_role",
             subject_id=role.pk,
-            payload={"title": role.title},
+            payload={"role_title": role.title},
         )
         requirement_events_record(learner=learner)
     return choice
