@@ -25,7 +25,7 @@ from wagtail.models import GroupPagePermission, Page, Site
 from assessments.models import Question, QuestionBank, QuizPage, QuizSlot, RubricCriterion
 from assessments.selectors import draw_candidates
 from assessments.services.gift_import import GiftImportError, question_bank_import_gift
-from content.models import CurriculumEntry, CurriculumQuestion, HomePage, StandardPage
+from content.models import CurriculumEntry, CurriculumQuestion, HomePage, PathwayPage, StandardPage
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from training_site.accounts.roles import COORDINATORS_GROUP
 
@@ -221,7 +221,65 @@ class Loader:
         for course, data in course_links:
             self.link_courses(course, data)
         self.resolve_pending_links()
+        if (self.root / "pathway.yaml").exists():
+            pathway_data = _read_yaml(self.root / "pathway.yaml")
+            self.load_pathway(pathway_data, home)
+            if pathway_data.get("role"):
+                self.load_role(pathway_data["role"])
         return self.report
+
+    def load_pathway(self, data: dict, home: HomePage) -> PathwayPage:
+        """The pathway page; its step links name curriculum keys of courses and lessons."""
+        path = self.root / "pathway.yaml"
+        page_data = data.get("page") or {}
+        _require(page_data, path, "key", "title", "slug", "steps")
+        steps = []
+        for index, step in enumerate(page_data["steps"]):
+            _require(step, path, "step", "heading", "text")
+            links = []
+            for key in step.get("links") or []:
+                page_id = self._page_id(key)
+                if page_id is None:
+                    raise CurriculumError(f"{path}: step {index + 1} links to unknown curriculum key {key!r}")
+                links.append(page_id)
+            steps.append(
+                {
+                    "type": "step",
+                    "id": _block_id(page_data["key"], index),
+                    "value": {
+                        "step": step["step"],
+                        "heading": str(step["heading"]),
+                        "text": markdown_to_html(step["text"]),
+                        "requirements": _list_value(step.get("requirements") or []),
+                        "links": links,
+                    },
+                }
+            )
+        return self.sync(
+            key=page_data["key"],
+            parent=home,
+            model=PathwayPage,
+            fields={
+                "title": page_data["title"],
+                "slug": page_data["slug"],
+                "intro": markdown_to_html(page_data.get("intro", "")),
+                "steps": steps,
+            },
+            source=path,
+        )
+
+    def load_role(self, data: dict) -> None:
+        """The seeded target role, created once under its key. A role with that key is
+        never changed again: coordinators own it from then on (and copy it for postings)."""
+        from training_site.readiness.curriculum import target_role_seed
+
+        path = self.root / "pathway.yaml"
+        _require(data, path, "key", "title", "requirements")
+        try:
+            created = target_role_seed(data=data, page_id=self._page_id)
+        except (ValueError, KeyError, ValidationError) as error:
+            raise CurriculumError(f"{path}: role {data['key']}: {error}") from error
+        (self.report.created if created else self.report.unchanged).append(data["key"])
 
     def resolve_pending_links(self) -> None:
         """Second pass: rebuild lessons that linked to pages created later in this load."""

@@ -20,7 +20,7 @@ class HomePage(TreeRouteMixin, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["courses.CourseIndexPage", "content.StandardPage"]
+    subpage_types = ["courses.CourseIndexPage", "content.StandardPage", "content.PathwayPage"]
     max_count = 1
 
     class Meta:
@@ -99,6 +99,10 @@ class CurriculumQuestion(models.Model):
         return f"{self.quiz_key}: {self.question_id}"
 
 
-# Background report exports live in their own module (content/jobs.py); Django registers a
-# model where its module is imported, so the models module imports it.
-from content.jobs import ReportExport  # noqa: E402, F401
+# Background report exports live in their own module (content/jobs.py) and the pathway page
+# in content/pathway.py; Django registers a model where its module is imported, so the models
+# module imports them.
+from content.jobs import ReportExport  # noqa: E402
+from content.pathway import PathwayPage  # noqa: E402
+
+__all__ = ["CurriculumEntry", "CurriculumQuestion", "HomePage", "PathwayPage", "ReportExport", "StandardPage"]

@@ -15,6 +15,7 @@ import os
 import resource
 
 OWNERS = {
+    "training_site.readiness.rules.": ("tests/readiness/test_rules.py",),
     "assessments.graders.": (
         "tests/assessments/test_graders.py",
         "tests/assessments/test_mistakes.py",

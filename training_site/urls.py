@@ -37,6 +37,8 @@ urlpatterns = [
     path("learning/", include("assessments.urls")),
     # certificates/<public id>/download/, verify/ and verify/<public id>/
     path("", include("certificates.urls")),
+    # The pathway page itself is a Wagtail page at /pathway/; the learner's screens sit below.
+    path("pathway/", include("training_site.readiness.urls")),
     path("search/", content_views.search, name="search"),
     path("health/", views.health, name="health"),
 ]

@@ -28,6 +28,8 @@ class LearnerEventKind(models.TextChoices):
     CERTIFICATE_READY = "certificate_ready", _("Certificate ready to download")
     ATTEMPT_AWAITING_GRADING = "attempt_awaiting_grading", _("Submitted for grading")
     ATTEMPT_GRADED = "attempt_graded", _("Grade released")
+    ROLE_CHOSEN = "role_chosen", _("Target role chosen")
+    REQUIREMENT_MET = "requirement_met", _("Role requirement met")
 
 
 class LearnerEvent(models.Model):
@@ -72,6 +74,8 @@ class LearnerEvent(models.Model):
             "activity": p.get("activity_title", ""),
             "score": p.get("score_percent") or "",
             "code": p.get("code", ""),
+            "role": p.get("role_title", ""),
+            "requirement": p.get("requirement_label", ""),
         }
 
 
@@ -86,6 +90,8 @@ _DESCRIPTIONS = {
     LearnerEventKind.CERTIFICATE_REVOKED: _("Certificate %(code)s revoked"),
     LearnerEventKind.CERTIFICATE_REISSUED: _("Certificate %(code)s issued as a replacement"),
     LearnerEventKind.CERTIFICATE_REINSTATED: _("Certificate %(code)s is valid again"),
+    LearnerEventKind.ROLE_CHOSEN: _("Chose the target role “%(role)s”"),
+    LearnerEventKind.REQUIREMENT_MET: _("Met “%(requirement)s” for “%(role)s”"),
     LearnerEventKind.CERTIFICATE_READY: _("Certificate %(code)s ready to download"),
     LearnerEventKind.ATTEMPT_AWAITING_GRADING: _("Submitted “%(activity)s”: open answers wait for grading"),
     LearnerEventKind.ATTEMPT_GRADED: _("“%(activity)s” graded: %(score)s%%"),

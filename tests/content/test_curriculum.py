@@ -129,6 +129,31 @@ def test_curriculum_loads_with_promised_structure_and_renders(client, settings):
     for quiz in QuizPage.objects.live():
         assert client.get(quiz.url).status_code == 200, quiz.url
 
+    # The pathway page: five steps in order, each linking live courses or lessons; the
+    # home page leads to it; the seeded role follows the pathway course.
+    from content.models import PathwayPage
+    from training_site.readiness.models import TargetRole
+
+    page = PathwayPage.objects.get()
+    assert (page.title, page.url) == ("Your pathway to the liaison role", "/pathway/")
+    assert [b.value["step"] for b in page.steps] == [
+        "education",
+        "experience",
+        "certifications",
+        "training",
+        "skills",
+    ]
+    assert all(b.value.live_links() for b in page.steps)
+    assert 'href="/pathway/"' in client.get("/").content.decode()
+    assert client.get("/pathway/").status_code == 200
+    role = TargetRole.objects.get(title="School Community Liaison (typical requirements)")
+    assert role.eligibility_note.startswith("Example — not any employer's or issuer's rule")
+    training = role.requirements.filter(step="training", importance="required")
+    assert sorted(r.courses.get().slug for r in training) == sorted(SKILL_COURSES)
+    assert set(role.requirements.filter(step="certifications").values_list("importance", flat=True)) == {
+        "recommended"
+    }
+
 
 PROTECTING_MODULE = "rtl-m5-protecting"
 # What a lesson mentions -> the lesson of "Protecting Students and Families" it must link to.

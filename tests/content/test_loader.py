@@ -336,3 +336,82 @@ def test_completed_learners_keep_completion_and_certificate_after_an_update(mini
     enrollment = Enrollment.objects.select_related("course").get(pk=in_progress.pk)
     progress = progress_for_enrollments([enrollment])[enrollment.pk]
     assert (progress.lessons_total, progress.activities_total) == (2, 1)
+
+
+PATHWAY = {
+    "page": {
+        "key": "site-pathway",
+        "title": "Your pathway to the liaison role",
+        "slug": "pathway",
+        "intro": "The road.",
+        "steps": [
+            {
+                "step": "training",
+                "heading": "Training",
+                "text": "Take the course.",
+                "requirements": ["Listening"],
+                "links": ["course-test", "t-m1-l1"],
+            }
+        ],
+    },
+    "role": {
+        "key": "role-test",
+        "title": "Test Liaison (typical requirements)",
+        "eligibility_note": "Example — not any employer's or issuer's rule.",
+        "eligibility": {"high_school": 2, "bachelor": 0},
+        "requirements": [
+            {"step": "education", "label": "Diploma", "minimum_level": "high_school"},
+            {"step": "training", "label": "Test Course", "courses": ["course-test"]},
+            {
+                "step": "skills",
+                "label": "Listening",
+                "skill": "Listening",
+                "skill_level": 3,
+                "accepted": ["listening"],
+            },
+        ],
+    },
+}
+
+
+def test_pathway_page_and_seeded_role_are_built_once_and_edits_kept(mini_curriculum, client):
+    from content.models import PathwayPage
+    from training_site.readiness.models import TargetRole
+
+    (mini_curriculum / "pathway.yaml").write_text(yaml.safe_dump(PATHWAY, allow_unicode=True))
+    report = curriculum_load(root=mini_curriculum)
+    assert {"site-pathway", "role-test"} <= set(report.created)
+    page = PathwayPage.objects.get()
+    assert page.get_parent().specific_class is HomePage and page.url == "/pathway/"
+    [step] = page.steps
+    assert [title for title, _url in step.value.live_links()] == ["Test Course", "Listening First"]
+    html = client.get("/pathway/").content.decode()
+    assert "Take the course." in html and 'href="/courses/test-course/"' in html
+    role = TargetRole.objects.get(source_key="role-test")
+    assert role.live and [r.step for r in role.requirements.all()] == ["education", "training", "skills"]
+    assert list(role.requirements.get(step="training").courses.values_list("title", flat=True)) == [
+        "Test Course"
+    ]
+    assert dict(role.eligibility_rows.values_list("education_level", "years_required")) == {
+        "high_school": 2,
+        "bachelor": 0,
+    }
+
+    # A coordinator edits both; a reload with changed sources leaves them alone.
+    page.title = "Our district's road"
+    page.save_revision(user=UserFactory()).publish()
+    role.title = "Edited role"
+    role.save()
+    changed = {**PATHWAY, "page": {**PATHWAY["page"], "intro": "Changed."}}
+    (mini_curriculum / "pathway.yaml").write_text(yaml.safe_dump(changed, allow_unicode=True))
+    again = curriculum_load(root=mini_curriculum, update=True)
+    assert "site-pathway" in again.kept_edits and "role-test" in again.unchanged
+    assert PathwayPage.objects.get().title == "Our district's road"
+    assert TargetRole.objects.get().title == "Edited role"
+
+
+def test_pathway_link_to_an_unknown_key_names_the_file(mini_curriculum):
+    broken = {"page": {**PATHWAY["page"], "steps": [{**PATHWAY["page"]["steps"][0], "links": ["nope"]}]}}
+    (mini_curriculum / "pathway.yaml").write_text(yaml.safe_dump(broken))
+    with pytest.raises(CurriculumError, match="pathway.yaml: step 1 links to unknown curriculum key 'nope'"):
+        curriculum_load(root=mini_curriculum)

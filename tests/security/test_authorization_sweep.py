@@ -35,6 +35,8 @@ from courses.services import (
 )
 from tests.certificates.factories import complete_course
 from tests.factories import UserFactory, build_quiz, course_lessons, make_coordinator, make_questions
+from tests.readiness.factories import ExperienceFactory, TargetRoleFactory
+from training_site.readiness.services import target_role_choose
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +117,26 @@ ROUTES = {
         lambda w: {"code": w.certificate.code},
         {"anonymous": SHORT, "other_learner": SHORT},
     ),
+    # The learner's pathway record: another person's entry is a 404; anyone may add their own.
+    "pathway/record/<slug:kind>/add/": ("get", lambda w: {"kind": "experience"}, {"anonymous": LOGIN}),
+    **{
+        f"pathway/record/<slug:kind>/<int:pk>/{tail}": (
+            method,
+            lambda w: {"kind": "experience", "pk": w.experience.pk},
+            {"anonymous": LOGIN, "other_learner": NOT_FOUND},
+        )
+        for tail, method in [("", "get"), ("delete/", "post")]
+    },
+    # A role shown to the owner's cohort only: no one outside it may choose it (coordinators
+    # included: choosing is a learner's act); dropping needs a choice of one's own.
+    **{
+        f"pathway/roles/<int:role_id>/{action}/": (
+            "post",
+            lambda w: {"role_id": w.cohort_role.pk},
+            {"anonymous": LOGIN, "other_learner": NOT_FOUND},
+        )
+        for action in ("choose", "drop")
+    },
     # Wagtail's password-protected documents and pages: an unknown restriction is a 404.
     "documents/authenticate_with_password/<int:restriction_id>/": (
         "get",
@@ -144,6 +166,7 @@ PAGE_TYPES = {
     "LessonPage": {"anonymous": LOGIN, "other_learner": COURSE},
     "QuizPage": {"anonymous": LOGIN, "other_learner": COURSE},
     "StandardPage": {"anonymous": OPEN, "other_learner": OPEN},
+    "PathwayPage": {"anonymous": OPEN, "other_learner": OPEN},
 }
 
 ACTORS = ["anonymous", "other_learner", "coordinator_inside", "coordinator_outside", "coordinator_below"]
@@ -249,9 +272,10 @@ def world(learner, course):
     module = finished.add_child(instance=ModulePage(title="M", summary="m"))
     module.add_child(instance=LessonPage(title="L", estimated_minutes=1, body=[]))
     certificate = Certificate.objects.get(enrollment=complete_course(learner, finished))
-    from content.models import StandardPage
+    from content.models import PathwayPage, StandardPage
 
     standard = course.get_parent().get_parent().add_child(instance=StandardPage(title="About", slug="about"))
+    course.get_parent().get_parent().add_child(instance=PathwayPage(title="Your pathway", slug="pathway"))
     clients = {"anonymous": Client(raise_request_exception=False)}
     clients["other_learner"] = Client(raise_request_exception=False)
     clients["other_learner"].force_login(UserFactory())
@@ -266,6 +290,11 @@ def world(learner, course):
         cohort_member_add(cohort=cohort, learner=UserFactory())
     assignment = CohortCourse.objects.create(cohort=school, course=course)
     accommodation = QuizAccommodation.objects.create(learner=learner, quiz=quiz, extra_minutes=10)
+    experience = ExperienceFactory(learner=learner)
+    cohort_role = TargetRoleFactory(visibility="cohorts")
+    cohort_role.cohorts.set([school])
+    cohort_role.save()
+    target_role_choose(learner=learner, role=cohort_role)
     coordinators = {}
     for actor, cohort in zip(COORDINATORS, (district, sideways, below), strict=True):
         coordinators[actor] = make_coordinator(cohorts=[cohort])
@@ -281,6 +310,8 @@ def world(learner, course):
         assignment=assignment,
         accommodation=accommodation,
         report_export=report_export,
+        experience=experience,
+        cohort_role=cohort_role,
         course=course,
         other_course=finished,
         lesson=lesson,

@@ -33,6 +33,7 @@ from tests.assessments.test_admin import question_post
 from tests.certificates.factories import CertificateFactory, complete_course
 from tests.certificates.test_rendering import RecordingFetcher, only_allowed, read_pdf, squashed
 from tests.factories import UserFactory, build_quiz, course_lessons
+from tests.readiness.factories import role_with
 from tests.security.hostile import STRINGS, HostileField, HostileForm, dangerous_markup, rotations
 from training_site.input_cleaning import has_control_characters
 
@@ -302,6 +303,48 @@ FIELDS: list[HostileField] = [
 ]
 
 
+def _record_post(ctx, kind: str, base: dict, values: dict[str, list[str]]):
+    """A learner's record form (posted by the admin user, who has a record like anyone)."""
+    data = dict(base)
+    data.update({name: strings[0] for name, strings in values.items()})
+    return ctx.admin_client.post(reverse("readiness:entry_add", args=[kind]), data)
+
+
+EXPERIENCE_BASE = {
+    "category": "community_outreach",
+    "started_on": "2025-01-06",
+    "total_hours": "10",
+    "supervisor_email": "supervisor@school.example",
+}
+PATHWAY_FORMS = [
+    HostileForm(
+        "experience log",
+        ("organization", "role_title", "communities_served", "supervisor_name", "description"),
+        lambda ctx, values: _record_post(ctx, "experience", EXPERIENCE_BASE, values),
+        lambda ctx: reverse("readiness:record"),
+    ),
+    HostileForm(
+        "education entry",
+        ("field_of_study", "institution"),
+        lambda ctx, values: _record_post(ctx, "education", {"level": "associate", "year": "2015"}, values),
+        lambda ctx: reverse("readiness:record"),
+    ),
+    HostileForm(
+        "certification held",
+        ("name", "issuer", "credential_number"),
+        lambda ctx, values: _record_post(ctx, "certifications", {"issued_on": "2024-02-01"}, values),
+        lambda ctx: reverse("readiness:record"),
+    ),
+    HostileForm(
+        "skills reflection",
+        ("reflection_0",),
+        lambda ctx, values: ctx.admin_client.post(
+            reverse("readiness:skills"), {"level_0": "3", "reflection_0": values["reflection_0"][0]}
+        ),
+        lambda ctx: reverse("readiness:record"),
+    ),
+]
+
 # Forms whose free-text fields are filled together, different strings in each field.
 FORMS: list[HostileForm] = [
     HostileForm(
@@ -380,6 +423,7 @@ def ctx(learner, course, django_capture_on_commit_callbacks):
         editor_bank=QuestionBank.objects.ensure_path("hostile-editor"),
         on_commit=django_capture_on_commit_callbacks,
         shown_url=None,
+        skill_role=role_with({"step": "skills", "skill": "Communication", "skill_level": 3}),
     )
 
 
@@ -460,12 +504,11 @@ def test_every_hostile_string_in_every_field(ctx, capsys):
     assert problems == [], "\n".join(map(repr, problems))
 
 
-def test_every_hostile_string_in_every_field_of_the_coordinators_forms(ctx, capsys):
-    """The admin's forms get several strings per post, a different one in each field (see
-    hostile.rotations), so every string still reaches every field. Rich text is checked
-    where it is stored: no script, handler or javascript: URL survives."""
+def _forms_problems(ctx, forms: list[HostileForm]) -> tuple[list, set, int, int]:
+    """Post every string into every field of ``forms`` (see hostile.rotations); what is
+    wrong, what was reached, how many posts, how many saved."""
     problems, reached, posts, saved = [], set(), 0, 0
-    for form in FORMS:
+    for form in forms:
         listed = []  # saved values displayed by show_all at the end
         for values in rotations(form.fields, STRINGS, per_post=form.per_post):
             posts += 1
@@ -497,10 +540,33 @@ def test_every_hostile_string_in_every_field_of_the_coordinators_forms(ctx, caps
                 for html in form.stored_rich(ctx)
                 if (found := dangerous_markup(html))
             ]
+    return problems, reached, posts, saved
+
+
+def test_every_hostile_string_in_every_field_of_the_coordinators_forms(ctx, capsys):
+    """The admin's forms get several strings per post, a different one in each field (see
+    hostile.rotations), so every string still reaches every field. Rich text is checked
+    where it is stored: no script, handler or javascript: URL survives."""
+    problems, reached, posts, saved = _forms_problems(ctx, FORMS)
     fields = sum(len(form.fields) for form in FORMS)
     with capsys.disabled():
         print(  # noqa: T201 - the count goes in the closing note
             f"\nhostile inputs, coordinators' forms: {fields} fields × {len(STRINGS)} strings "
+            f"({len(reached)} reached) in {posts} posts, {saved} saved"
+        )
+    assert len(reached) == fields * len(STRINGS)
+    assert saved > posts // 2, "most posts must be saved, or the stored values go untested"
+    assert problems == [], "\n".join(map(repr, problems))
+
+
+def test_every_hostile_string_in_every_field_of_the_pathway_record_forms(ctx, capsys):
+    """The learner's pathway record forms (experience log, education, certifications, skills
+    reflection), the same way: shown escaped on the record page, or refused; never a 500."""
+    problems, reached, posts, saved = _forms_problems(ctx, PATHWAY_FORMS)
+    fields = sum(len(form.fields) for form in PATHWAY_FORMS)
+    with capsys.disabled():
+        print(  # noqa: T201 - the count goes in the closing note
+            f"\nhostile inputs, pathway record forms: {fields} fields × {len(STRINGS)} strings "
             f"({len(reached)} reached) in {posts} posts, {saved} saved"
         )
     assert len(reached) == fields * len(STRINGS)

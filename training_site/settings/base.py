@@ -36,6 +36,7 @@ WAGTAILADMIN_BASE_URL = BASE_URL
 
 INSTALLED_APPS = [
     "training_site.accounts",
+    "training_site.readiness",
     "training_site",
     "courses",
     "assessments",
