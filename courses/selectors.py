@@ -306,10 +306,13 @@ def assignments_open(
             learner_id__in=members.values("learner_id"),
         )
         .exclude(status=EnrollmentStatus.WITHDRAWN)
-        .select_related("course")
-        .only(*enrollment_fields, *_DASHBOARD_COURSE_FIELDS)
+        .only(*enrollment_fields)
+        .annotate(course_path=F("course__path"), course_depth=F("course__depth"))
     )
-    progress = progress_for_enrollments(enrollments)
+    courses = {
+        e.course_id: CourseRef(pk=e.course_id, path=e.course_path, depth=e.course_depth) for e in enrollments
+    }
+    progress = progress_for_enrollments(enrollments, courses=courses)
     open_pairs = {(e.learner_id, e.course_id) for e in enrollments if not progress[e.pk].is_completed}
     found: dict[tuple[int, int], OpenAssignment] = {}
     for pk, cohort_id, cohort_name, course_id, course_title, due_on in assignments:  # earliest first
