@@ -40,3 +40,6 @@ __all__ += [
     "Response",
     "ReviewLevel",
 ]
+from .regrade import RegradeJob, RegradeRecord, RegradeStatus  # noqa: E402
+
+__all__ += ["RegradeJob", "RegradeRecord", "RegradeStatus"]
