@@ -369,76 +369,75 @@ def test_attempts_outside_the_coordinators_cohorts_are_not_regradable(course, qu
     assert len(regrade_plan(quiz=quiz, question_ids=[question.pk], actor=mine).changes) == 1
 
 
+def grow(*, quiz, course, attempt, to: int, responses=None) -> None:
+    """Copies of ``attempt`` (and its learner's enrollment, lessons done and cohort) for new
+    learners, made with bulk_create, until ``quiz`` has ``to`` attempts."""
+    from training_site.accounts.models import User
+
+    responses = responses or list(attempt.responses.order_by("position"))
+    enrollment = Enrollment.objects.get(learner=attempt.learner_id, course=course)
+    lessons = course_lessons(course)
+    have = Attempt.objects.filter(quiz=quiz).count()
+    learners = [UserFactory.build(email=f"bulk{have + n}@example.com") for n in range(to - have)]
+    User.objects.bulk_create(learners)
+    learners = list(User.objects.filter(email__in=[u.email for u in learners]))
+    enrollments = Enrollment.objects.bulk_create(
+        Enrollment(learner=u, course=course, source=enrollment.source) for u in learners
+    )
+    LessonProgress.objects.bulk_create(
+        LessonProgress(enrollment=e, lesson=lesson) for e in enrollments for lesson in lessons
+    )
+    # In the coordinator's cohort (Open enrollment), as enrolling would have put them.
+    open_cohort = cohort_open_enrollment_get()
+    CohortMembership.objects.bulk_create(CohortMembership(cohort=open_cohort, learner=u) for u in learners)
+    copies = Attempt.objects.bulk_create(
+        Attempt(
+            learner=u,
+            quiz=quiz,
+            number=1,
+            state=attempt.state,
+            started_at=attempt.started_at,
+            submitted_at=attempt.submitted_at,
+            graded_at=attempt.graded_at,
+            pass_mark=attempt.pass_mark,
+            review_level=attempt.review_level,
+            score=attempt.score,
+            max_score=attempt.max_score,
+            percent=attempt.percent,
+        )
+        for u in learners
+    )
+    Response.objects.bulk_create(
+        Response(
+            attempt=copy,
+            position=r.position,
+            question_id=r.question_id,
+            revision_id=r.revision_id,
+            stem=r.stem,
+            grading_data=r.grading_data,
+            answer=r.answer,
+            score=r.score,
+            parts=r.parts,
+            feedback=r.feedback,
+        )
+        for copy in copies
+        for r in responses
+    )
+
+
 def test_plan_query_count_is_the_same_at_10_and_100_attempts(
     course, quiz, coordinator, django_assert_max_num_queries
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    learner, attempt = failed_learner(course, quiz)
+    _learner, attempt = failed_learner(course, quiz)
     question = set_fraction("SC", "Wrong", "1")
-    responses = list(attempt.responses.order_by("position"))
-    enrollment = Enrollment.objects.get(learner=learner)
-    lessons = course_lessons(course)
-
-    def grow(to: int) -> None:
-        have = Attempt.objects.filter(quiz=quiz).count()
-        learners = [UserFactory.build(email=f"bulk{have + n}@example.com") for n in range(to - have)]
-        from training_site.accounts.models import User
-
-        User.objects.bulk_create(learners)
-        learners = list(User.objects.filter(email__in=[u.email for u in learners]))
-        enrollments = Enrollment.objects.bulk_create(
-            Enrollment(learner=u, course=course, status=enrollment.status, source=enrollment.source)
-            for u in learners
-        )
-        LessonProgress.objects.bulk_create(
-            LessonProgress(enrollment=e, lesson=lesson) for e in enrollments for lesson in lessons
-        )
-        # In the coordinator's cohort (Open enrollment), as enrolling would have put them.
-        open_cohort = cohort_open_enrollment_get()
-        CohortMembership.objects.bulk_create(
-            CohortMembership(cohort=open_cohort, learner=u) for u in learners
-        )
-        copies = Attempt.objects.bulk_create(
-            Attempt(
-                learner=u,
-                quiz=quiz,
-                number=1,
-                state=attempt.state,
-                started_at=attempt.started_at,
-                submitted_at=attempt.submitted_at,
-                graded_at=attempt.graded_at,
-                pass_mark=attempt.pass_mark,
-                review_level=attempt.review_level,
-                score=attempt.score,
-                max_score=attempt.max_score,
-                percent=attempt.percent,
-            )
-            for u in learners
-        )
-        Response.objects.bulk_create(
-            Response(
-                attempt=copy,
-                position=r.position,
-                question_id=r.question_id,
-                revision_id=r.revision_id,
-                stem=r.stem,
-                grading_data=r.grading_data,
-                answer=r.answer,
-                score=r.score,
-                parts=r.parts,
-                feedback=r.feedback,
-            )
-            for copy in copies
-            for r in responses
-        )
-
     # Warm what is cached per process (content types, the course's steps) before counting.
     regrade_plan(quiz=quiz, question_ids=[question.pk], actor=coordinator)
     counts = []
     for size in (10, 100):
-        grow(size)
+        grow(quiz=quiz, course=course, attempt=attempt, to=size)
         with CaptureQueriesContext(connection) as queries:
             plan = regrade_plan(quiz=quiz, question_ids=[question.pk], actor=coordinator)
         assert len(plan.changes) == size and len(plan.completions) == size
@@ -446,6 +445,37 @@ def test_plan_query_count_is_the_same_at_10_and_100_attempts(
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(counts[0]):
         regrade_plan(quiz=quiz, question_ids=[question.pk], actor=coordinator)
+
+
+def test_dry_run_page_and_job_page_queries_do_not_grow(
+    course, quiz, coordinator_client, coordinator, django_capture_on_commit_callbacks
+):
+    """The dry-run page reads as many queries with 5 changed attempts as with 35, and so
+    does the job page with 5 audit rows as with 35."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _learner, attempt = failed_learner(course, quiz)
+    question = set_fraction("SC", "Wrong", "1")
+    responses = list(attempt.responses.order_by("position"))  # as submitted, before any regrade
+    dry_counts, jobs = [], []
+    for size, changed in ((5, 5), (40, 35)):
+        grow(quiz=quiz, course=course, attempt=attempt, to=size, responses=responses)
+        # Warm again: the previous apply changed records that the caches hang on.
+        _dry_run(coordinator_client, quiz, question)
+        with CaptureQueriesContext(connection) as queries:
+            _url, page = _dry_run(coordinator_client, quiz, question)
+        assert len(page.context["plan"].changes) == changed
+        dry_counts.append(len(queries))
+        jobs.append(apply(page.context["plan"], coordinator, django_capture_on_commit_callbacks))
+    assert [job.changed_responses for job in jobs] == [5, 35]
+    status_counts = []
+    for job in jobs:
+        with CaptureQueriesContext(connection) as queries:
+            assert coordinator_client.get(reverse("regrade:job", args=[job.pk])).status_code == 200
+        status_counts.append(len(queries))
+    assert dry_counts[0] == dry_counts[1]
+    assert status_counts[0] == status_counts[1]
 
 
 # --- the admin screens and the learner's note --------------------------------------------------
