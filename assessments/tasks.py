@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from assessments.services import attempts, gift_jobs, statistics
+from assessments.services import attempts, gift_jobs, regrade, statistics
 
 
 @shared_task(name="assessments.tasks.attempts_finalise_expired", acks_late=True)
@@ -32,6 +32,20 @@ def gift_import_run(self, job_id: int) -> str:
 @shared_task(name="assessments.tasks.gift_import_requeue_stale")
 def gift_import_requeue_stale() -> int:
     return gift_jobs.gift_import_requeue_stale()
+
+
+@shared_task(
+    bind=True,
+    name="assessments.tasks.regrade_apply",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=540,
+    time_limit=600,
+)
+def regrade_apply(self, job_id: int) -> str:
+    """Apply one confirmed regrade (assessments/services/regrade.py); failures are recorded
+    on the job, and a repeat delivery finds nothing left to change."""
+    return regrade.regrade_apply(job_id=job_id, claim=self.request.id)
 
 
 @shared_task(name="assessments.tasks.quiz_statistics_refresh", acks_late=True)

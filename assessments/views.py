@@ -21,6 +21,7 @@ from assessments.display import learner_view
 from assessments.models import Attempt, AttemptState, QuizPage
 from assessments.selectors import attempt_for_learner, quiz_course, quiz_final_guard
 from assessments.services import attempts
+from assessments.services.regrade import attempt_regraded_at
 from assessments.services.review import attempt_next_steps, attempt_review
 from courses.selectors import enrollment_current
 from training_site.input_cleaning import ascii_int
@@ -268,6 +269,7 @@ def attempt_result(request, attempt_id: int):
             "quiz": attempt.quiz,
             "timed_out": timed_out,
             "next_steps": attempt_next_steps(attempt=attempt, now=now),
+            "regraded_at": attempt_regraded_at(attempt=attempt),
             **review,
         },
     )

@@ -15,7 +15,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from assessments import admin_statistics, admin_views, moodle_admin_views
+from assessments import admin_statistics, admin_views, moodle_admin_views, regrade_views
 from assessments.admin_chooser import QuestionChooserViewSet
 from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionBank, QuizAccommodation
@@ -151,6 +151,33 @@ class QuizStatisticsViewSet(ViewSet):
         )
 
 
+class RegradeViewSet(ViewSet):
+    name = "regrade"
+    icon = "resubmit"
+    menu_label = _("Regrade")
+
+    def get_urlpatterns(self):
+        return [
+            path("", regrade_views.regrade_index, name="index"),
+            path("quiz/<int:quiz_id>/", regrade_views.regrade_quiz, name="quiz"),
+            path("jobs/<int:job_id>/", regrade_views.regrade_job, name="job"),
+        ]
+
+    def get_menu_item(self, order=None):
+        return PermissionMenuItem(
+            self.menu_label,
+            self.menu_url,
+            icon_name=self.icon,
+            order=order or 850,
+            permission="assessments.grade_attempt",
+        )
+
+
+@hooks.register("register_log_actions")
+def register_regrade_log_action(actions):
+    actions.register_action("assessments.regrade", _("Regrade"), _("Regraded attempts"))
+
+
 class AccommodationScopeMixin:
     """Extra time is a learner record: another cohort's is a 404, as if it did not exist."""
 
@@ -220,6 +247,7 @@ class TrainingGroup(SnippetViewSetGroup):
     items = (
         QuestionViewSet,
         QuestionBankViewSet,
+        RegradeViewSet,
         GiftViewSet,
         MoodleXmlViewSet,
         GradingViewSet,

@@ -40,6 +40,9 @@ __all__ += [
     "Response",
     "ReviewLevel",
 ]
+from .regrade import RegradeJob, RegradeRecord, RegradeStatus  # noqa: E402
+
+__all__ += ["RegradeJob", "RegradeRecord", "RegradeStatus"]
 from .statistics import AttemptSet, QuizStatistics, QuizStatisticsRefresh  # noqa: E402
 
 __all__ += ["AttemptSet", "QuizStatistics", "QuizStatisticsRefresh"]

@@ -439,19 +439,25 @@ def _finish(attempt: Attempt, outcomes: list[tuple[Decimal | None, bool]], now: 
     _report(attempt)
 
 
-def _report(attempt: Attempt) -> None:
-    """Tell courses the learner's quiz result under the quiz's grading method."""
+def quiz_result(*, quiz: QuizPage, attempts: list[Attempt]) -> tuple[str, Decimal | None]:
+    """(activity status, percent) of a learner's attempts at ``quiz`` under its grading method:
+    the result courses is told. The regrade's dry run asks it of attempts not yet saved."""
+    percent = quiz_aggregate_percent(attempts=attempts, method=quiz.grading_method)
+    if percent is not None and percent >= quiz.pass_mark:
+        return ActivityStatus.PASSED, percent
+    if any(a.state == AttemptState.NEEDS_GRADING for a in attempts):
+        return ActivityStatus.PENDING, percent
+    return ActivityStatus.FAILED, percent
+
+
+def _report(attempt: Attempt, *, occurrence: str | None = None) -> None:
+    """Tell courses the learner's quiz result under the quiz's grading method. ``occurrence``
+    names what produced it for the learner's event log (by default the attempt)."""
     quiz = attempt.quiz
     attempts = list(
         Attempt.objects.filter(learner_id=attempt.learner_id, quiz=quiz).only("number", "state", "percent")
     )
-    percent = quiz_aggregate_percent(attempts=attempts, method=quiz.grading_method)
-    if percent is not None and percent >= quiz.pass_mark:
-        status = ActivityStatus.PASSED
-    elif any(a.state == AttemptState.NEEDS_GRADING for a in attempts):
-        status = ActivityStatus.PENDING
-    else:
-        status = ActivityStatus.FAILED
+    status, percent = quiz_result(quiz=quiz, attempts=attempts)
     # A learner who withdrew keeps the attempt; there is no enrollment to report to.
     with contextlib.suppress(Enrollment.DoesNotExist):
         activity_result_record(
@@ -459,7 +465,7 @@ def _report(attempt: Attempt) -> None:
             activity=quiz,
             status=status,
             score_percent=percent,
-            occurrence=f"attempt:{attempt.pk}",
+            occurrence=occurrence or f"attempt:{attempt.pk}",
         )
 
 

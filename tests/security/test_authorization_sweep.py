@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from wagtail.models import Page, get_page_models
 
-from assessments.models import QuizAccommodation
+from assessments.models import QuizAccommodation, RegradeJob
 from assessments.services import attempts
 from certificates.models import Certificate
 from content.exports import report_export_build
@@ -185,6 +185,7 @@ IN_SCOPE = {**OUT_OF_SCOPE, "coordinator_inside": OPEN}
 LEARNER_ADMIN_PREFIXES = (
     "admin/certificates/",
     "admin/grading/",
+    "admin/regrade/",
     "admin/quiz-statistics/",
     "admin/cohorts/",
     "admin/cohort-members/",
@@ -198,6 +199,10 @@ ADMIN_LEARNER_ROUTES = {
         for view in ("inspect", "history", "history-results", "revoke", "reissue", "reinstate")
     },
     "admin/grading/<int:attempt_id>/": lambda w: {"attempt_id": w.attempt.pk},
+    # A quiz is a 404 to a coordinator with no attempt at it in scope; a job, unless every
+    # attempt it regraded is in scope.
+    "admin/regrade/quiz/<int:quiz_id>/": lambda w: {"quiz_id": w.quiz.pk},
+    "admin/regrade/jobs/<int:job_id>/": lambda w: {"job_id": w.regrade_job.pk},
     # A quiz's statistics cover the attempts of learners in scope: no such attempt, a 404.
     "admin/quiz-statistics/<int:quiz_id>/": lambda w: {"quiz_id": w.quiz.pk},
     "admin/cohorts/edit/<str:pk>/": lambda w: {"pk": w.school.pk},
@@ -290,6 +295,7 @@ def world(learner, course):
         cohort_member_add(cohort=cohort, learner=UserFactory())
     assignment = CohortCourse.objects.create(cohort=school, course=course)
     accommodation = QuizAccommodation.objects.create(learner=learner, quiz=quiz, extra_minutes=10)
+    regrade_job = RegradeJob.objects.create(created_by=learner, quiz=quiz, attempt_ids=[attempt.pk])
     experience = ExperienceFactory(learner=learner)
     cohort_role = TargetRoleFactory(visibility="cohorts")
     cohort_role.cohorts.set([school])
@@ -309,6 +315,7 @@ def world(learner, course):
         membership=membership,
         assignment=assignment,
         accommodation=accommodation,
+        regrade_job=regrade_job,
         report_export=report_export,
         experience=experience,
         cohort_role=cohort_role,

@@ -328,6 +328,8 @@ CELERY_BEAT_SCHEDULE["requeue-stale-certificate-renders"] = {
 # may be taken over, the sweep requeues such jobs every GIFT_IMPORT_SWEEP_INTERVAL seconds,
 # and check_consistency reports a job still pending or running after GIFT_IMPORT_STUCK_AFTER.
 GIFT_IMPORT_STALE_AFTER = int(os.environ.get("GIFT_IMPORT_STALE_AFTER", "330"))
+# A regrade claim older than this (above the task's hard limit, 600 s) belongs to a dead worker.
+REGRADE_STALE_AFTER = int(os.environ.get("REGRADE_STALE_AFTER", "660"))
 GIFT_IMPORT_SWEEP_INTERVAL = float(os.environ.get("GIFT_IMPORT_SWEEP_INTERVAL", "60"))
 GIFT_IMPORT_STUCK_AFTER = int(os.environ.get("GIFT_IMPORT_STUCK_AFTER", str(15 * 60)))
 CELERY_BEAT_SCHEDULE["requeue-stale-gift-imports"] = {
