@@ -28,7 +28,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from certificates.models import Certificate, CertificateStatus
 from courses.admin_viewsets import no_cohort_notice
-from courses.models import Cohort, CohortMembership, Enrollment, LearnerEvent
+from courses.models import Cohort, CohortMembership, Enrollment, Invitation, LearnerEvent
 from courses.models.records import EnrollmentStatus
 from courses.progress import progress_for_enrollments
 from courses.selectors import cohort_visible_to, learner_ids_in_scope
@@ -41,6 +41,8 @@ STATUS_CHOICES = [
     (COMPLETED, _("Completed")),
 ]
 _STATUS_LABELS = dict(STATUS_CHOICES)
+INVITED, JOINED = "invited", "joined"
+_ACCOUNT_LABELS = {INVITED: _("Invited"), JOINED: _("Joined")}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -55,6 +57,12 @@ class MatrixRow:
     final_grade: Decimal | None
     certificate_code: str
     due_on: datetime.date | None
+    #: INVITED while the learner's account came from an invitation not yet accepted.
+    account: str = ""
+
+    @property
+    def account_label(self) -> str:
+        return str(_ACCOUNT_LABELS.get(self.account, ""))
 
     @property
     def status_label(self) -> str:
@@ -63,7 +71,7 @@ class MatrixRow:
 
 def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = "") -> list[MatrixRow]:
     """One row per current enrollment of a learner in ``user``'s scope (narrowed to one
-    cohort of theirs, and to one status, when given). Seven queries plus the progress
+    cohort of theirs, and to one status, when given). Eight queries plus the progress
     selector's, whatever the number of learners."""
     enrollments = Enrollment.objects.exclude(status=EnrollmentStatus.WITHDRAWN)
     scope = learner_ids_in_scope(user=user)
@@ -102,6 +110,13 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
         .values("learner_id", "cohort__course_assignments__course_id")
         .annotate(due=Min("cohort__course_assignments__due_on"))
     }
+    # Invited: every invitation the learner had is still unaccepted (a bulk enrollment made
+    # the account; they have not set a password yet). Anyone else has joined.
+    accepted: dict[int, bool] = {}
+    for learner_id, accepted_at in Invitation.objects.filter(learner_id__in=learner_ids).values_list(
+        "learner_id", "accepted_at"
+    ):
+        accepted[learner_id] = accepted.get(learner_id, False) or accepted_at is not None
     today = timezone.localdate()
     rows = []
     for enrollment in enrollments:
@@ -128,6 +143,7 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
                 final_grade=value.final_score,
                 certificate_code=codes.get(enrollment.pk, ""),
                 due_on=due_on,
+                account=INVITED if accepted.get(enrollment.learner_id) is False else JOINED,
             )
         )
     return rows
@@ -177,6 +193,7 @@ class ProgressMatrixView(ReportView):
         "final_grade",
         "certificate_code",
         "due_on",
+        "account_label",
     ]
     export_headings = {
         "learner_name": _("Learner"),
@@ -188,6 +205,7 @@ class ProgressMatrixView(ReportView):
         "final_grade": _("Final grade"),
         "certificate_code": _("Certificate"),
         "due_on": _("Due on"),
+        "account_label": _("Account"),
     }
     columns = [
         Column("learner_name", label=_("Learner")),
@@ -199,6 +217,7 @@ class ProgressMatrixView(ReportView):
         Column("final_grade", label=_("Final grade")),
         Column("certificate_code", label=_("Certificate")),
         Column("due_on", label=_("Due on")),
+        Column("account_label", label=_("Account")),
     ]
 
     def get(self, request, *args, **kwargs):

@@ -28,6 +28,7 @@ class LearnerEventKind(models.TextChoices):
     CERTIFICATE_READY = "certificate_ready", _("Certificate ready to download")
     ATTEMPT_AWAITING_GRADING = "attempt_awaiting_grading", _("Submitted for grading")
     ATTEMPT_GRADED = "attempt_graded", _("Grade released")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
 
 
 class LearnerEvent(models.Model):
@@ -72,6 +73,7 @@ class LearnerEvent(models.Model):
             "activity": p.get("activity_title", ""),
             "score": p.get("score_percent") or "",
             "code": p.get("code", ""),
+            "cohort": p.get("cohort_name", ""),
         }
 
 
@@ -88,6 +90,7 @@ _DESCRIPTIONS = {
     LearnerEventKind.CERTIFICATE_REINSTATED: _("Certificate %(code)s is valid again"),
     LearnerEventKind.CERTIFICATE_READY: _("Certificate %(code)s ready to download"),
     LearnerEventKind.ATTEMPT_AWAITING_GRADING: _("Submitted “%(activity)s”: open answers wait for grading"),
+    LearnerEventKind.INVITATION_ACCEPTED: _("Joined %(cohort)s by invitation"),
     LearnerEventKind.ATTEMPT_GRADED: _("“%(activity)s” graded: %(score)s%%"),
 }
 
