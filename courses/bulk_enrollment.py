@@ -29,6 +29,7 @@ import csv
 import datetime
 import io
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ BULK_MAX_BYTES = 2 * 1024 * 1024
 BULK_TASK_THRESHOLD = 500
 EMAIL_MAX, NAME_MAX, CERTIFICATE_NAME_MAX = 254, 150, 200
 CSV, PASTE = "csv", "paste"
+LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
 INVITE, ADD, MEMBER, ERROR = "invite", "add", "member", "error"
 OUTCOME_LABELS = {
@@ -287,7 +289,9 @@ def bulk_emails_parse(text: str) -> list[ParsedRow]:
         raise BulkEnrollmentRefused(_("The pasted text is larger than 2 MB. Paste fewer addresses."))
     rows: list[ParsedRow] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only line feeds and carriage returns end a line: str.splitlines would also split at
+    # U+2028 or U+0085 inside what someone pasted, and number the lines differently.
+    for number, line in enumerate(LINE_BREAKS.split(text), start=1):
         if not line.strip():
             continue
         _check_row_count(len(rows) + 1)
