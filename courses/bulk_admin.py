@@ -99,7 +99,7 @@ class BulkUploadForm(forms.Form):
         else:
             if cleaned.get("cohort") is None:
                 self.add_error("cohort", _("Choose the cohort the pasted addresses join."))
-            cleaned["text"], cleaned["source"] = pasted, bulk.PASTE
+            cleaned["text"], cleaned["source"] = bulk.bulk_text_normalize(pasted), bulk.PASTE
         return cleaned
 
 
@@ -119,6 +119,9 @@ class BulkApplyForm(forms.Form):
         widget=forms.HiddenInput, min_value=1, max_value=invitations.INVITATION_MAX_DAYS
     )
     signature = forms.CharField(widget=forms.HiddenInput, max_length=128)
+
+    def clean_text(self):
+        return bulk.bulk_text_normalize(self.cleaned_data["text"])
 
     def signed_by(self, user) -> bool:
         data = self.cleaned_data

@@ -147,6 +147,13 @@ class Plan:
 # Parsing: pure functions over text ---------------------------------------------------------
 
 
+def bulk_text_normalize(text: str) -> str:
+    """Line breaks as line feeds. Browsers send a form's text with CRLF line breaks (the
+    HTML form encoding converts them), so the planned text and the text posted back to
+    apply it are compared, and signed, in this one form."""
+    return LINE_BREAKS.sub("\n", text)
+
+
 def bulk_text_decode(data: bytes) -> str:
     """An upload's bytes as text, or BulkEnrollmentRefused (too large, not UTF-8 text)."""
     if len(data) > BULK_MAX_BYTES:
@@ -159,7 +166,7 @@ def bulk_text_decode(data: bytes) -> str:
         ) from error
     if "\x00" in text:
         raise BulkEnrollmentRefused(_("The file is not a CSV file (it contains binary data)."))
-    return text
+    return bulk_text_normalize(text)
 
 
 def _column(name: str) -> str | None:

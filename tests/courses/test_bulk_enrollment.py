@@ -477,3 +477,15 @@ def _token_from_mail(body: str) -> str:
     marker = "/learning/invitations/"
     start = body.index(marker) + len(marker)
     return body[start:].split("/", 1)[0]
+
+
+def test_the_apply_form_posted_back_with_crlf_line_breaks_still_applies(world):
+    """Browsers send a form's text with CRLF line breaks; the signature is over the text
+    with line feeds, so the form the coordinator saw applies (found by the browser test)."""
+    client = _client(world["coordinator"])
+    response = _dry_run(client, _csv([["new@example.org", "", "", "", "School S"]]))
+    form = response.context["apply_form"]
+    data = {name: form.initial[name] or "" for name in form.fields}
+    data["text"] = data["text"].replace("\n", "\r\n")
+    assert client.post(reverse("bulk_enrollment:index"), {**data, "apply": "1"}).status_code == 302
+    assert User.objects.filter(email="new@example.org").exists()
