@@ -21,6 +21,7 @@ from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionBank, QuizAccommodation
 from assessments.selectors import accommodation_visible_to
 from courses.admin_viewsets import COHORT_VIEWSETS, no_cohort_notice
+from courses.bulk_admin import BULK_VIEWSETS
 
 
 class QuestionBankViewSet(SnippetViewSet):
@@ -254,6 +255,7 @@ class TrainingGroup(SnippetViewSetGroup):
         QuizStatisticsViewSet,
         AccommodationViewSet,
         *COHORT_VIEWSETS,
+        *BULK_VIEWSETS,
     )
 
 

@@ -30,7 +30,7 @@ from assessments.models import Attempt, AttemptState
 from certificates.models import Certificate, CertificateStatus
 from content.exports import BackgroundExportMixin
 from courses.admin_viewsets import no_cohort_notice
-from courses.models import Cohort, CohortMembership, Enrollment, LearnerEvent
+from courses.models import Cohort, CohortMembership, Enrollment, Invitation, LearnerEvent
 from courses.models.records import ActivityStatus, EnrollmentStatus
 from courses.progress import progress_for_enrollments
 from courses.selectors import cohort_visible_to, learner_ids_in_scope
@@ -54,6 +54,8 @@ FILTER_CHOICES = [
     (FAILED_FINAL_TWICE, _("Failed the final twice")),
     (CERTIFICATE_EXPIRING, _("Certificate expiring within 90 days")),
 ]
+INVITED, JOINED = "invited", "joined"
+_ACCOUNT_LABELS = {INVITED: _("Invited"), JOINED: _("Joined")}
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,12 @@ class MatrixRow:
     final_grade: Decimal | None
     certificate_code: str
     due_on: datetime.date | None
+    #: INVITED while the learner's account came from an invitation not yet accepted.
+    account: str = ""
+
+    @property
+    def account_label(self) -> str:
+        return str(_ACCOUNT_LABELS.get(self.account, ""))
 
     @property
     def status_label(self) -> str:
@@ -91,7 +99,7 @@ def matrix_enrollments(*, user, cohort: Cohort | None = None, course=None) -> Qu
 
 def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = "") -> list[MatrixRow]:
     """One row per current enrollment of a learner in ``user``'s scope (narrowed to one
-    cohort of theirs, and to one status or FILTER_CHOICES filter, when given). Seven
+    cohort of theirs, and to one status or FILTER_CHOICES filter, when given). Eight
     queries plus the progress selector's (and one for either of the two extra filters),
     whatever the number of learners."""
     enrollments = list(
@@ -125,6 +133,13 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
         .values("learner_id", "cohort__course_assignments__course_id")
         .annotate(due=Min("cohort__course_assignments__due_on"))
     }
+    # Invited: every invitation the learner had is still unaccepted (a bulk enrollment made
+    # the account; they have not set a password yet). Anyone else has joined.
+    accepted: dict[int, bool] = {}
+    for learner_id, accepted_at in Invitation.objects.filter(learner_id__in=learner_ids).values_list(
+        "learner_id", "accepted_at"
+    ):
+        accepted[learner_id] = accepted.get(learner_id, False) or accepted_at is not None
     today = timezone.localdate()
     keep = None
     if status == FAILED_FINAL_TWICE:
@@ -158,6 +173,7 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
                 final_grade=value.final_score,
                 certificate_code=codes.get(enrollment.pk, ""),
                 due_on=due_on,
+                account=INVITED if accepted.get(enrollment.learner_id) is False else JOINED,
             )
         )
     return rows
@@ -241,6 +257,7 @@ class ProgressMatrixView(BackgroundExportMixin, ReportView):
         "final_grade",
         "certificate_code",
         "due_on",
+        "account_label",
     ]
     export_headings = {
         "learner_name": _("Learner"),
@@ -252,6 +269,7 @@ class ProgressMatrixView(BackgroundExportMixin, ReportView):
         "final_grade": _("Final grade"),
         "certificate_code": _("Certificate"),
         "due_on": _("Due on"),
+        "account_label": _("Account"),
     }
     columns = [
         Column("learner_name", label=_("Learner")),
@@ -263,6 +281,7 @@ class ProgressMatrixView(BackgroundExportMixin, ReportView):
         Column("final_grade", label=_("Final grade")),
         Column("certificate_code", label=_("Certificate")),
         Column("due_on", label=_("Due on")),
+        Column("account_label", label=_("Account")),
     ]
 
     def get(self, request, *args, **kwargs):

@@ -22,3 +22,10 @@ def learner_events_sweep() -> int:
 @shared_task(name="courses.tasks.cohort_course_enroll_members", acks_late=True, reject_on_worker_lost=True)
 def cohort_course_enroll_members(assignment_id: int) -> int:
     return services.cohort_course_enroll_members(assignment_id=assignment_id)
+
+
+@shared_task(bind=True, name="courses.tasks.bulk_enrollment_run", acks_late=True, reject_on_worker_lost=True)
+def bulk_enrollment_run(self, job_id: int) -> str:
+    from courses.bulk_enrollment import bulk_enrollment_run
+
+    return bulk_enrollment_run(job_id=job_id, claim=self.request.id)

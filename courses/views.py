@@ -1,16 +1,19 @@
+from allauth.core import ratelimit
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
-from courses import services
+from courses import invitations, services
 from courses.models import CoursePage, Enrollment, LessonPage, course_activity_models
 from courses.selectors import course_for_lesson, enrollment_current
 from training_site.input_cleaning import ascii_int
@@ -113,3 +116,43 @@ def reflection_save(request, lesson_id: int, block_id: str):
             return JsonResponse({"saved": True, "saved_at_display": when})
         messages.success(request, _("Your note has been saved. Only you can see it."))
     return redirect(lesson.get_url(request=request) + f"#reflection-{block_id}")
+
+
+def invitation_accept(request, token: str):
+    """The emailed invitation link: choose a password, then the account is open, the
+    address verified and the person signed in. A used, revoked, expired or unknown link says
+    so and changes nothing. Submitting is rate-limited per IP and per link (allauth's
+    limits, "invitation_accept" in ACCOUNT_RATE_LIMITS)."""
+    invitation = invitations.invitation_for_token(token)
+    problem = invitations.invitation_problem(invitation)
+    if problem:
+        status = 404 if invitation is None else 410
+        return render(request, "courses/invitation_accept.html", {"problem": problem}, status=status)
+    form = SetPasswordForm(invitation.learner, request.POST or None)
+    if request.method == "POST":
+        if not ratelimit.consume(request, action="invitation_accept", key=invitation.token_hash):
+            return ratelimit.respond_429(request)
+        if form.is_valid():
+            try:
+                outcome = invitations.invitation_accept(
+                    token=token, password=form.cleaned_data["new_password1"]
+                )
+            except ValidationError as error:
+                return render(
+                    request,
+                    "courses/invitation_accept.html",
+                    {"problem": " ".join(error.messages)},
+                    status=410,
+                )
+            login(request, outcome.learner, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome! Your account is ready and you have joined %(cohort)s.")
+                % {"cohort": outcome.cohort.name},
+            )
+            return redirect("dashboard")
+    return render(
+        request,
+        "courses/invitation_accept.html",
+        {"form": form, "invitation": invitation, "cohort_name": invitation.cohort.name},
+    )

@@ -1,5 +1,6 @@
 from .cohorts import Cohort, CohortCoordinator, CohortCourse, CohortMembership
 from .events import DeliveryState, LearnerEvent, LearnerEventDelivery, LearnerEventKind
+from .invitations import BulkEnrollmentJob, BulkEnrollmentStatus, Invitation, InvitationStatus
 from .pages import (
     CourseActivity,
     CourseIndexPage,
@@ -14,6 +15,10 @@ from .pages import (
 from .records import ActivityResult, Enrollment, LessonProgress, ReflectionNote
 
 __all__ = [
+    "BulkEnrollmentJob",
+    "BulkEnrollmentStatus",
+    "Invitation",
+    "InvitationStatus",
     "ActivityResult",
     "Cohort",
     "CohortCoordinator",

@@ -30,6 +30,7 @@ class LearnerEventKind(models.TextChoices):
     ATTEMPT_GRADED = "attempt_graded", _("Grade released")
     ROLE_CHOSEN = "role_chosen", _("Target role chosen")
     REQUIREMENT_MET = "requirement_met", _("Role requirement met")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
 
 
 class LearnerEvent(models.Model):
@@ -76,6 +77,7 @@ class LearnerEvent(models.Model):
             "code": p.get("code", ""),
             "role": p.get("role_title", ""),
             "requirement": p.get("requirement_label", ""),
+            "cohort": p.get("cohort_name", ""),
         }
 
 
@@ -94,6 +96,7 @@ _DESCRIPTIONS = {
     LearnerEventKind.REQUIREMENT_MET: _("Met “%(requirement)s” for “%(role)s”"),
     LearnerEventKind.CERTIFICATE_READY: _("Certificate %(code)s ready to download"),
     LearnerEventKind.ATTEMPT_AWAITING_GRADING: _("Submitted “%(activity)s”: open answers wait for grading"),
+    LearnerEventKind.INVITATION_ACCEPTED: _("Joined %(cohort)s by invitation"),
     LearnerEventKind.ATTEMPT_GRADED: _("“%(activity)s” graded: %(score)s%%"),
 }
 

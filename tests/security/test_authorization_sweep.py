@@ -26,7 +26,8 @@ from assessments.services import attempts
 from certificates.models import Certificate
 from content.exports import report_export_build
 from content.jobs import ReportExport
-from courses.models import Cohort, CohortCourse, CoursePage, LessonPage, ModulePage
+from courses.invitations import invitation_create, invited_account_create
+from courses.models import BulkEnrollmentJob, Cohort, CohortCourse, CoursePage, LessonPage, ModulePage
 from courses.services import (
     cohort_member_add,
     cohort_member_remove,
@@ -148,6 +149,12 @@ ROUTES = {
         lambda w: {"page_view_restriction_id": 999_999, "page_id": w.lesson.pk},
         {"anonymous": NOT_FOUND, "other_learner": NOT_FOUND},
     ),
+    # The invitation link: a forged token is a 404 that says the link is not valid.
+    "learning/invitations/<str:token>/": (
+        "get",
+        lambda w: {"token": "forged"},
+        {"anonymous": NOT_FOUND, "other_learner": NOT_FOUND},
+    ),
     # allauth's emailed tokens, not ids: a forged key changes nothing and reveals nothing.
     "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": ("get", lambda w: {"key": "forged"}, {}),
     "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": (
@@ -192,6 +199,8 @@ LEARNER_ADMIN_PREFIXES = (
     "admin/cohort-courses/",
     "admin/snippets/assessments/quizaccommodation/",
     "admin/reports/",
+    "admin/bulk-enrollment/",
+    "admin/invitations/",
 )
 ADMIN_LEARNER_ROUTES = {
     **{
@@ -210,6 +219,10 @@ ADMIN_LEARNER_ROUTES = {
     "admin/cohort-members/delete/<str:pk>/": lambda w: {"pk": w.membership.pk},
     "admin/cohort-courses/edit/<str:pk>/": lambda w: {"pk": w.assignment.pk},
     "admin/cohort-courses/delete/<str:pk>/": lambda w: {"pk": w.assignment.pk},
+    # A bulk enrollment job is its creator's (coordinator_inside here): the others get 404.
+    "admin/bulk-enrollment/jobs/<int:job_id>/": lambda w: {"job_id": w.bulk_job.pk},
+    "admin/invitations/resend/<int:pk>/": lambda w: {"pk": w.invitation.pk},
+    "admin/invitations/revoke/<int:pk>/": lambda w: {"pk": w.invitation.pk},
     **{
         f"admin/snippets/assessments/quizaccommodation/{view}/<int:pk>/": lambda w: {"pk": w.accommodation.pk}
         for view in ("edit", "delete", "usage", "history", "history-results")
@@ -310,10 +323,20 @@ def world(learner, course):
         requested_by=coordinators["coordinator_inside"], report="progress_matrix", file_format="csv"
     )
     report_export_build(export_id=report_export.pk)
+    invited = invited_account_create(
+        email="invited@example.org", first_name="I", last_name="N", certificate_name=""
+    )
+    cohort_member_add(cohort=school, learner=invited)
+    invitation, _token = invitation_create(learner=invited, cohort=school, invited_by=None)
+    bulk_job = BulkEnrollmentJob.objects.create(
+        created_by=coordinators["coordinator_inside"], source="paste", text="a@example.org", expires_days=30
+    )
     return SimpleNamespace(
         school=school,
         membership=membership,
         assignment=assignment,
+        invitation=invitation,
+        bulk_job=bulk_job,
         accommodation=accommodation,
         regrade_job=regrade_job,
         report_export=report_export,

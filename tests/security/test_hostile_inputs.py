@@ -9,7 +9,10 @@ editor, question bank, GIFT import job), get several fields and strings per post
 each post there costs about a second (a snippet with revisions, then its edit page).
 """
 
+import csv
+import io
 import json
+import re
 from types import SimpleNamespace
 from xml.sax.saxutils import escape as xml_escape
 
@@ -146,6 +149,31 @@ def _moodle_confirm(ctx, values: dict[str, list[str]]):
     )
     ctx.shown_url = response.get("Location")
     return response
+
+
+def _bulk_csv(ctx, values: dict[str, list[str]]):
+    """A bulk-enrollment dry run of a CSV whose rows carry the strings (the dry run shows
+    every cell back, in error rows too)."""
+    ctx.bulk_count += 1
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["email", "first name", "last name", "name on certificate", "cohort"])
+    for m, row in enumerate(zip(*values.values(), strict=True)):
+        writer.writerow([f"hostile{ctx.bulk_count}-{m}@example.org", *row])
+    upload = SimpleUploadedFile("hostile.csv", out.getvalue().encode())
+    return ctx.admin_client.post(reverse("bulk_enrollment:index"), {"file": upload, "expires_days": "30"})
+
+
+def _bulk_paste(ctx, values: dict[str, list[str]]):
+    return ctx.admin_client.post(
+        reverse("bulk_enrollment:index"),
+        {"emails": "\n".join(values["addresses"]), "cohort": ctx.cohort.pk, "expires_days": "30"},
+    )
+
+
+def _pasted_lines(strings: list[str]) -> list[str]:
+    """Pasted addresses are one per line: each line comes back as a row of its own."""
+    return [line.strip() for value in strings for line in re.split(r"\r\n|\r|\n", value) if line.strip()]
 
 
 def _contentstate(values: list[str]) -> str:
@@ -359,6 +387,20 @@ FORMS: list[HostileForm] = [
         per_post=8,
     ),
     HostileForm("question bank", ("name",), _bank, show_all=_banks_listed),
+    # The dry run shows what it read and saves nothing; eight CSV rows (or pasted lines) a post.
+    HostileForm(
+        "bulk enrollment CSV",
+        ("first name", "last name", "name on certificate", "cohort"),
+        _bulk_csv,
+        per_post=8,
+    ),
+    HostileForm(
+        "bulk enrollment pasted addresses",
+        ("addresses",),
+        _bulk_paste,
+        shown_as={"addresses": _pasted_lines},
+        per_post=8,
+    ),
     HostileForm(
         "GIFT import job",
         ("stem", "bank path", "tags"),
@@ -424,6 +466,7 @@ def ctx(learner, course, django_capture_on_commit_callbacks):
         on_commit=django_capture_on_commit_callbacks,
         shown_url=None,
         skill_role=role_with({"step": "skills", "skill": "Communication", "skill_level": 3}),
+        bulk_count=0,
     )
 
 

@@ -175,6 +175,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    # The invitation page sets a password from an emailed token (courses/views.py); a key
+    # is one token, so guessing is limited per address as well as per IP.
+    "invitation_accept": "10/m/ip,5/5m/key",
 }
 
 # --- Internationalisation ---------------------------------------------------------------------
