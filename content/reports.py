@@ -32,6 +32,7 @@ from courses.models import Cohort, CohortMembership, Enrollment, LearnerEvent
 from courses.models.records import EnrollmentStatus
 from courses.progress import progress_for_enrollments
 from courses.selectors import cohort_visible_to, learner_ids_in_scope
+from training_site.exports import neutralize_formula
 
 NOT_STARTED, IN_PROGRESS, OVERDUE, COMPLETED = "not_started", "in_progress", "overdue", "completed"
 STATUS_CHOICES = [
@@ -41,7 +42,6 @@ STATUS_CHOICES = [
     (COMPLETED, _("Completed")),
 ]
 _STATUS_LABELS = dict(STATUS_CHOICES)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -131,13 +131,6 @@ def progress_matrix_rows(*, user, cohort: Cohort | None = None, status: str = ""
             )
         )
     return rows
-
-
-def neutralize_formula(value):
-    """Text a spreadsheet would run as a formula, prefixed with ' so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _scoped_cohorts(request):
