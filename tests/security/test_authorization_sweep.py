@@ -160,6 +160,7 @@ IN_SCOPE = {**OUT_OF_SCOPE, "coordinator_inside": OPEN}
 LEARNER_ADMIN_PREFIXES = (
     "admin/certificates/",
     "admin/grading/",
+    "admin/attempts/",
     "admin/cohorts/",
     "admin/cohort-members/",
     "admin/cohort-courses/",
@@ -171,6 +172,11 @@ ADMIN_LEARNER_ROUTES = {
         for view in ("inspect", "history", "history-results", "revoke", "reissue", "reinstate")
     },
     "admin/grading/<int:attempt_id>/": lambda w: {"attempt_id": w.attempt.pk},
+    "admin/grading/response/<int:response_id>/": lambda w: {"response_id": w.response.pk},
+    **{
+        f"admin/attempts/<int:attempt_id>/{view}": lambda w: {"attempt_id": w.attempt.pk}
+        for view in ("", "reopen/", "grant/")
+    },
     "admin/cohorts/edit/<str:pk>/": lambda w: {"pk": w.school.pk},
     "admin/cohorts/delete/<str:pk>/": lambda w: {"pk": w.school.pk},
     "admin/cohort-members/delete/<str:pk>/": lambda w: {"pk": w.membership.pk},
@@ -268,6 +274,7 @@ def world(learner, course):
         lesson=lesson,
         quiz=quiz,
         attempt=attempt,
+        response=attempt.responses.first(),
         certificate=certificate,
         standard=standard,
         clients=clients,
