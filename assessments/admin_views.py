@@ -12,22 +12,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments import gift
+from assessments.admin_grading import conflict_message, grading_anonymous, seen_token_parse
 from assessments.forms import GiftConfirmForm, GiftExportForm, GiftUploadForm
-from assessments.models import GiftImportStatus
+from assessments.models import AttemptState, GiftImportStatus
 from assessments.selectors import (
     attempt_visible_to,
-    attempts_needing_grading,
     gift_import_jobs_visible_to,
+    grading_pseudonym,
     question_banks_by_path,
 )
-from assessments.services.attempts import response_grade_manual
+from assessments.services.attempts import GradeConflict, response_grade_manual
 from assessments.services.gift_import import (
     GiftImportError,
     question_bank_export_gift,
     question_bank_import_gift_preview,
 )
 from assessments.services.gift_jobs import gift_import_create, gift_import_progress
-from courses.admin_viewsets import no_cohort_notice
 
 RECENT_JOBS = 5
 
@@ -124,26 +124,19 @@ def gift_export(request):
     )
 
 
-def grading_index(request):
-    """Attempts with open responses waiting for a coordinator."""
-    _require(request, "grade_attempt")
-    no_cohort_notice(request)
-    return TemplateResponse(
-        request,
-        "assessments/admin/grading_index.html",
-        {"attempts": attempts_needing_grading(user=request.user), "page_title": _("Grading")},
-    )
-
-
 def grading_attempt(request, attempt_id: int):
     """Score each open response of one attempt against its rubric."""
     _require(request, "grade_attempt")
     attempt = get_object_or_404(
         attempt_visible_to(user=request.user, as_grader=True).select_related("quiz", "learner"), pk=attempt_id
     )
-    responses = [r for r in attempt.responses.all() if r.needs_manual]
+    responses = [r for r in attempt.responses.select_related("grader") if r.needs_manual]
     errors = {}
     if request.method == "POST":
+        try:
+            seen = {r.pk: seen_token_parse(request.POST.get(f"r{r.pk}-seen", "")) for r in responses}
+        except ValueError:
+            return HttpResponseBadRequest(_("The grading form was changed. Open the attempt again."))
         for response in responses:
             selections = {
                 c["id"]: request.POST.get(f"r{response.pk}-{c['id']}", "")
@@ -157,14 +150,28 @@ def grading_attempt(request, attempt_id: int):
                     selections={key: Decimal(value) for key, value in selections.items()},
                     grader=request.user,
                     comment=request.POST.get(f"r{response.pk}-comment", "")[:5000],
+                    seen_graded_at=seen[response.pk],
                 )
+            except GradeConflict as conflict:
+                errors[response.pk] = [conflict_message(conflict)]
             except (ValidationError, InvalidOperation) as error:
                 errors[response.pk] = error.messages if isinstance(error, ValidationError) else [str(error)]
-        if not errors:
+        if errors:
+            # Show what is stored now (a conflicting grade, say), next to the messages.
+            responses = [r for r in attempt.responses.select_related("grader") if r.needs_manual]
+        else:
             messages.success(request, _("Grades saved."))
             return redirect("grading:index")
     return TemplateResponse(
         request,
         "assessments/admin/grading_attempt.html",
-        {"attempt": attempt, "responses": responses, "errors": errors, "page_title": _("Grade attempt")},
+        {
+            "attempt": attempt,
+            "responses": responses,
+            "errors": errors,
+            "learner": grading_pseudonym(attempt_id=attempt.pk)
+            if grading_anonymous(request) and attempt.state == AttemptState.NEEDS_GRADING
+            else attempt.learner,
+            "page_title": _("Grade attempt"),
+        },
     )

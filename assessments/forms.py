@@ -126,3 +126,46 @@ class GiftConfirmForm(forms.Form):
 class GiftExportForm(forms.Form):
     bank = forms.CharField(label=_("Bank path"), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Comma-separated."))
+
+
+class GradingQueueFilterForm(forms.Form):
+    """The grading queue's filters; the cohort choices are the grader's own cohorts."""
+
+    course = forms.ModelChoiceField(queryset=None, required=False, label=_("Course"))
+    quiz = forms.ModelChoiceField(queryset=None, required=False, label=_("Quiz"))
+    cohort = forms.ModelChoiceField(queryset=None, required=False, label=_("Cohort"))
+
+    def __init__(self, *args, user, **kwargs):
+        from assessments.models import QuizPage
+        from courses.models import CoursePage
+        from courses.selectors import cohort_visible_to
+
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = CoursePage.objects.order_by("title")
+        self.fields["quiz"].queryset = QuizPage.objects.order_by("title")
+        self.fields["cohort"].queryset = cohort_visible_to(user=user).order_by("name")
+
+
+class ReopenAttemptForm(forms.Form):
+    minutes = forms.IntegerField(
+        label=_("Minutes to finish"),
+        min_value=1,
+        max_value=600,
+        initial=15,
+        help_text=_("Counted from now. The learner's saved answers are kept."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("The technical fault that ended the attempt. Kept in the attempt's history."),
+    )
+
+
+class GrantAttemptForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("Kept in the attempt's history. Only this learner gets the extra attempt."),
+    )

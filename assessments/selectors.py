@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.utils.translation import ngettext
 
 from assessments.models import (
     Attempt,
+    AttemptGrant,
     AttemptState,
     GiftImportJob,
     GradingMethod,
@@ -20,8 +22,9 @@ from assessments.models import (
     QuestionBank,
     QuizAccommodation,
     QuizPage,
+    Response,
 )
-from courses.models import CoursePage
+from courses.models import CohortMembership, CoursePage
 from courses.models.records import ActivityStatus
 from courses.progress import LESSON, CourseProgress, progress_for_course
 from courses.selectors import enrollment_current, learner_records_scope_filter
@@ -144,11 +147,14 @@ def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
     used = sum(1 for a in attempts if a.state != AttemptState.ABANDONED)
     in_progress = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
     grade = quiz_aggregate_percent(attempts=attempts, method=quiz.grading_method)
+    limit = (
+        quiz_attempt_limit(learner=user, quiz=quiz) if user.is_authenticated else quiz.max_attempts or None
+    )
     return {
         "attempts": attempts,
         "enrollment": enrollment,
         "attempts_used": used,
-        "attempts_left": None if not quiz.max_attempts else max(0, quiz.max_attempts - used),
+        "attempts_left": None if limit is None else max(0, limit - used),
         "attempt_in_progress": in_progress,
         "quiz_grade": grade,
         "quiz_passed": grade is not None and grade >= quiz.pass_mark,
@@ -156,6 +162,15 @@ def quiz_overview_for_learner(*, quiz: QuizPage, user) -> dict:
         "begins_at": _begins_at(quiz=quiz, user=user, in_progress=in_progress),
         "final_guard": guard,
     }
+
+
+def quiz_attempt_limit(*, learner, quiz: QuizPage) -> int | None:
+    """How many attempts ``learner`` may use at ``quiz``: the quiz's limit plus the extra
+    attempts granted to this learner on this quiz (None: unlimited). The one rule the start
+    check and every "attempts left" read use."""
+    if not quiz.max_attempts:
+        return None
+    return quiz.max_attempts + AttemptGrant.objects.filter(learner=learner, quiz=quiz).count()
 
 
 def quiz_start_time(*, learner, quiz: QuizPage) -> datetime | None:
@@ -217,12 +232,20 @@ def quiz_standings_for_progress(
     from the progress value, the quiz settings and the attempts used from one annotated read."""
     ids = {step.page_id for p in progress for step in p.required_activities}
     used = Count("attempts", filter=Q(attempts__learner=learner) & ~Q(attempts__state=AttemptState.ABANDONED))
+    # A subquery, not a second Count over another join (that would multiply both counts).
+    granted = (
+        AttemptGrant.objects.filter(quiz=OuterRef("pk"), learner=learner)
+        .order_by()
+        .values("quiz")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     quizzes = (
         {
-            pk: (max_attempts, method, count)
-            for pk, max_attempts, method, count in QuizPage.objects.filter(pk__in=ids)
-            .annotate(used=used)
-            .values_list("pk", "max_attempts", "grading_method", "used")
+            pk: (max_attempts + extra if max_attempts else max_attempts, method, count)
+            for pk, max_attempts, method, count, extra in QuizPage.objects.filter(pk__in=ids)
+            .annotate(used=used, granted=Coalesce(Subquery(granted), 0))
+            .values_list("pk", "max_attempts", "grading_method", "used", "granted")
         }
         if ids
         else {}
@@ -341,3 +364,96 @@ def gift_import_jobs_visible_to(*, user):
 def question_banks_by_path(*, paths: list[str]) -> list[QuestionBank]:
     """The banks at these paths, in path order, read in one query."""
     return list(QuestionBank.objects.filter(path__in=paths).order_by("path"))
+
+
+def grading_pseudonym(*, attempt_id: int) -> str:
+    """The name a grader sees while grading anonymously: stable for one attempt (so every
+    response of it reads as the same person), different between attempts, and not
+    reversible without the site's secret."""
+    digest = salted_hmac("assessments.grading_pseudonym", str(attempt_id)).hexdigest()
+    return _("Learner #%(code)s") % {"code": digest[:6].upper()}
+
+
+def responses_awaiting_grading(*, user, course=None, quiz=None, cohort=None):
+    """The grading queue: open responses not graded yet, of submitted attempts ``user`` may
+    grade, oldest submission first, narrowed to a course, a quiz and one cohort when given.
+    The cohort narrows the grader's scope and never widens it: attempt_visible_to applies
+    first."""
+    attempts = attempt_visible_to(user=user, as_grader=True).filter(state=AttemptState.NEEDS_GRADING)
+    if quiz is not None:
+        attempts = attempts.filter(quiz=quiz)
+    if course is not None:
+        attempts = attempts.filter(quiz__path__startswith=course.path, quiz__depth__gt=course.depth)
+    if cohort is not None:
+        attempts = attempts.filter(
+            learner__in=CohortMembership.objects.filter(cohort=cohort).values("learner_id")
+        )
+    return (
+        Response.objects.filter(attempt__in=attempts, needs_manual=True, graded_at__isnull=True)
+        .select_related("attempt__quiz", "attempt__learner")
+        .order_by("attempt__submitted_at", "attempt_id", "position")
+    )
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One attempt in the coordinators' attempts listing and its export."""
+
+    attempt_id: int
+    learner_name: str
+    learner_email: str
+    quiz_title: str
+    number: int
+    state: str
+    state_label: str
+    started_at: datetime
+    submitted_at: datetime | None
+    duration_minutes: Decimal | None
+    percent: Decimal | None
+    passed: bool | None
+
+
+def attempt_rows(*, user, quiz=None, cohort=None) -> list[AttemptRow]:
+    """Every attempt ``user`` may see as a grader (narrowed to a quiz and one cohort of
+    theirs), learner by learner, in one query whatever their number."""
+    attempts = attempt_visible_to(user=user, as_grader=True)
+    if quiz is not None:
+        attempts = attempts.filter(quiz=quiz)
+    if cohort is not None:
+        attempts = attempts.filter(
+            learner__in=CohortMembership.objects.filter(cohort=cohort).values("learner_id")
+        )
+    attempts = attempts.select_related("learner", "quiz").only(
+        "number",
+        "state",
+        "started_at",
+        "submitted_at",
+        "percent",
+        "pass_mark",
+        "learner__email",
+        "learner__display_name",
+        "quiz__title",
+    )
+    rows = []
+    for attempt in attempts.order_by("quiz__title", "learner__email", "number", "pk"):
+        duration = None
+        if attempt.submitted_at is not None:
+            seconds = Decimal((attempt.submitted_at - attempt.started_at).total_seconds())
+            duration = (seconds / 60).quantize(Decimal("0.1"))
+        rows.append(
+            AttemptRow(
+                attempt_id=attempt.pk,
+                learner_name=str(attempt.learner),
+                learner_email=attempt.learner.email,
+                quiz_title=attempt.quiz.title,
+                number=attempt.number,
+                state=attempt.state,
+                state_label=str(AttemptState(attempt.state).label),
+                started_at=attempt.started_at,
+                submitted_at=attempt.submitted_at,
+                duration_minutes=duration,
+                percent=attempt.percent if attempt.state == AttemptState.GRADED else None,
+                passed=attempt.passed,
+            )
+        )
+    return rows

@@ -15,10 +15,11 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from assessments import admin_statistics, admin_views, moodle_admin_views, regrade_views
+from assessments import admin_grading, admin_statistics, admin_views, moodle_admin_views, regrade_views
 from assessments.admin_chooser import QuestionChooserViewSet
 from assessments.forms import QuestionForm
 from assessments.models import Question, QuestionBank, QuizAccommodation
+from assessments.reports import AttemptsReportView
 from assessments.selectors import accommodation_visible_to
 from courses.admin_viewsets import COHORT_VIEWSETS, no_cohort_notice
 from courses.bulk_admin import BULK_VIEWSETS
@@ -116,7 +117,9 @@ class GradingViewSet(ViewSet):
 
     def get_urlpatterns(self):
         return [
-            path("", admin_views.grading_index, name="index"),
+            path("", admin_grading.grading_queue, name="index"),
+            path("anonymous/", admin_grading.grading_anonymous_toggle, name="anonymous"),
+            path("response/<int:response_id>/", admin_grading.grading_response, name="response"),
             path("<int:attempt_id>/", admin_views.grading_attempt, name="attempt"),
         ]
 
@@ -177,6 +180,33 @@ class RegradeViewSet(ViewSet):
 @hooks.register("register_log_actions")
 def register_regrade_log_action(actions):
     actions.register_action("assessments.regrade", _("Regrade"), _("Regraded attempts"))
+
+
+class AttemptsViewSet(ViewSet):
+    """The attempts listing (a report per quiz and cohort), one attempt read-only, and the
+    coordinator's actions on it."""
+
+    name = "attempts"
+    icon = "list-ul"
+    menu_label = _("Quiz attempts")
+
+    def get_urlpatterns(self):
+        return [
+            path("", AttemptsReportView.as_view(), name="index"),
+            path("results/", AttemptsReportView.as_view(results_only=True), name="index_results"),
+            path("<int:attempt_id>/", admin_grading.attempt_detail, name="detail"),
+            path("<int:attempt_id>/reopen/", admin_grading.attempt_reopen_view, name="reopen"),
+            path("<int:attempt_id>/grant/", admin_grading.attempt_grant_view, name="grant"),
+        ]
+
+    def get_menu_item(self, order=None):
+        return PermissionMenuItem(
+            self.menu_label,
+            self.menu_url,
+            icon_name=self.icon,
+            order=order or 810,
+            permission="assessments.grade_attempt",
+        )
 
 
 class AccommodationScopeMixin:
@@ -252,6 +282,7 @@ class TrainingGroup(SnippetViewSetGroup):
         GiftViewSet,
         MoodleXmlViewSet,
         GradingViewSet,
+        AttemptsViewSet,
         QuizStatisticsViewSet,
         AccommodationViewSet,
         *COHORT_VIEWSETS,
@@ -266,3 +297,11 @@ register_snippet(TrainingGroup)
 def question_editor_js():
     """Shows only the chosen type's panels in the question editor (a no-op elsewhere)."""
     return format_html('<script src="{}" defer></script>', static("assessments/question_editor.js"))
+
+
+@hooks.register("register_log_actions")
+def register_attempt_log_actions(actions):
+    from assessments.services.coordinator import GRANT_ACTION, REOPEN_ACTION
+
+    actions.register_action(REOPEN_ACTION, _("Reopen attempt"), _("Attempt reopened"))
+    actions.register_action(GRANT_ACTION, _("Grant an extra attempt"), _("Extra attempt granted"))

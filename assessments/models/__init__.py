@@ -19,6 +19,7 @@ __all__ = [
     "QuestionType",
     "RubricCriterion",
 ]
+from .grants import AttemptGrant  # noqa: E402
 from .jobs import GiftImportJob, GiftImportStatus  # noqa: E402
 from .pages import GradingMethod, QuizPage, QuizSlot, ReviewLevel  # noqa: E402
 from .records import (  # noqa: E402
@@ -30,6 +31,7 @@ from .records import (  # noqa: E402
 
 __all__ += [
     "Attempt",
+    "AttemptGrant",
     "AttemptState",
     "GiftImportJob",
     "GiftImportStatus",

@@ -39,6 +39,7 @@ from assessments.models.questions import grading_data_from_content
 from assessments.selectors import (
     draw_candidates,
     quiz_aggregate_percent,
+    quiz_attempt_limit,
     quiz_course,
     quiz_final_guard,
     quiz_start_time,
@@ -64,6 +65,15 @@ class StaleSequence(Exception):
 
 class NotEnrolled(Exception):
     """The learner is not enrolled in the quiz's course."""
+
+
+class GradeConflict(Exception):
+    """Someone graded the response after the grader opened it: nothing was saved."""
+
+    def __init__(self, *, grader, graded_at: datetime):
+        super().__init__(f"graded by {grader} at {graded_at.isoformat()}")
+        self.grader = grader
+        self.graded_at = graded_at
 
 
 def _deadline(*, quiz: QuizPage, learner, started_at: datetime) -> datetime | None:
@@ -146,14 +156,15 @@ def quiz_start(*, learner, quiz: QuizPage, now: datetime | None = None) -> Attem
             code="not_yet",
         )
     previous = Attempt.objects.filter(learner=learner, quiz=quiz).exclude(state=AttemptState.ABANDONED)
-    if quiz.max_attempts and previous.count() >= quiz.max_attempts:
+    limit = quiz_attempt_limit(learner=learner, quiz=quiz)
+    if limit is not None and previous.count() >= limit:
         raise ValidationError(
             ngettext(
                 "You have used your %(n)d attempt at this quiz.",
                 "You have used all %(n)d attempts at this quiz.",
-                quiz.max_attempts,
+                limit,
             )
-            % {"n": quiz.max_attempts},
+            % {"n": limit},
             code="no_attempts_left",
         )
     rng = random.Random(secrets.randbits(64))  # noqa: S311 (draw order, not a secret)
@@ -497,16 +508,36 @@ def attempts_finalise_expired(*, now: datetime | None = None) -> int:
 
 
 def response_grade_manual(
-    *, response_id: int, selections: dict[str, object], grader, comment: str = "", now: datetime | None = None
+    *,
+    response_id: int,
+    selections: dict[str, object],
+    grader,
+    comment: str = "",
+    seen_graded_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Attempt:
     """A coordinator scores an open response against its rubric; the attempt is graded when
-    nothing is left to grade."""
+    nothing is left to grade.
+
+    ``seen_graded_at`` is the response's ``graded_at`` when the grader opened it (None: it
+    was not graded yet). If it has changed since, another grader saved first: GradeConflict
+    is raised and nothing is written, so a grade is never silently overwritten.
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        response = Response.objects.select_related("attempt").get(pk=response_id, needs_manual=True)
-        attempt = (
-            Attempt.objects.select_for_update().select_related("quiz", "learner").get(pk=response.attempt_id)
+        attempt_id = (
+            Response.objects.filter(pk=response_id, needs_manual=True)
+            .values_list("attempt_id", flat=True)
+            .first()
         )
+        if attempt_id is None:
+            raise Response.DoesNotExist
+        # The attempt is locked before the response is read, so two graders of one attempt
+        # take turns and the second reads the first one's grade.
+        attempt = Attempt.objects.select_for_update().select_related("quiz", "learner").get(pk=attempt_id)
+        response = Response.objects.select_related("grader").get(pk=response_id, needs_manual=True)
+        if response.graded_at != seen_graded_at:
+            raise GradeConflict(grader=response.grader, graded_at=response.graded_at)
         data = response.grading_data
         points = graders.grade_rubric(data, selections)
         rubric_total = sum((Decimal(str(c["points"])) for c in data["rubric"]), Decimal("0"))

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from assessments.kinds import kind_of
 from assessments.models import Attempt, AttemptState, Question, ReviewLevel
-from assessments.selectors import quiz_course
+from assessments.selectors import quiz_attempt_limit, quiz_course
 from courses.models import LessonPage
 from courses.selectors import enrollment_current
 
@@ -88,11 +88,39 @@ def _answer_explained(kind, data: dict, response) -> tuple[list[dict], list[str]
     return items, loose
 
 
+def rubric_breakdown(response) -> list[dict]:
+    """A hand-graded response's rubric: each criterion with its points, the points the
+    grader chose and that level's descriptor. Empty until a grader has saved a grade."""
+    if response.graded_at is None:
+        return []
+    rows = []
+    for criterion in response.grading_data.get("rubric") or []:
+        chosen = response.rubric_scores.get(criterion["id"])
+        chosen = None if chosen is None else Decimal(str(chosen))
+        descriptor = next(
+            (
+                level.get("descriptor", "")
+                for level in criterion.get("levels") or []
+                if chosen is not None and Decimal(str(level["points"])) == chosen
+            ),
+            "",
+        )
+        rows.append(
+            {
+                "criterion": criterion.get("criterion", ""),
+                "points": Decimal(str(criterion["points"])),
+                "chosen": chosen,
+                "descriptor": descriptor,
+            }
+        )
+    return rows
+
+
 def attempt_review(*, attempt: Attempt, now: datetime) -> dict:
     """The result page's data: the score always; each response's answer (as a list of
     pieces: options, matching pairs) and status from the RESPONSES level; whether each piece
     earned credit, the correct answer, the feedback (next to the piece it explains) and the
-    coordinator's comment only at CORRECT_ANSWERS. Nothing else about the questions leaves
+    coordinator's rubric levels and comment only at CORRECT_ANSWERS. Nothing else about the questions leaves
     this function."""
     level = review_level_allowed(attempt=attempt, now=now)
     rank = LEVELS.index(level)
@@ -114,6 +142,7 @@ def attempt_review(*, attempt: Attempt, now: datetime) -> dict:
                 item["correct_answer"] = _answer_list(kind, data, kind.correct_response(data))
                 item["general_feedback"] = response.general_feedback
                 item["grader_comment"] = response.grader_comment
+                item["rubric"] = rubric_breakdown(response)
             items.append(item)
     waiting = bool(attempt.review_after and now < attempt.review_after)
     return {
@@ -141,7 +170,8 @@ def attempt_next_steps(*, attempt: Attempt, now: datetime) -> dict:
     used = Attempt.objects.filter(learner_id=attempt.learner_id, quiz=quiz).exclude(
         state=AttemptState.ABANDONED
     )
-    attempts_left = None if not quiz.max_attempts else max(0, quiz.max_attempts - used.count())
+    limit = quiz_attempt_limit(learner=attempt.learner_id, quiz=quiz)
+    attempts_left = None if limit is None else max(0, limit - used.count())
     enrollment = enrollment_current(learner=attempt.learner, course=course)
     graded = attempt.state == AttemptState.GRADED
     failed = graded and not attempt.passed

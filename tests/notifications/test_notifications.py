@@ -78,7 +78,11 @@ def grade(attempt, grader, *, comment="Secret comment for the result page"):
     response = attempt.responses.get(needs_manual=True)
     criterion = response.grading_data["rubric"][0]["id"]
     return attempts.response_grade_manual(
-        response_id=response.pk, selections={criterion: 1}, grader=grader, comment=comment
+        response_id=response.pk,
+        selections={criterion: 1},
+        grader=grader,
+        comment=comment,
+        seen_graded_at=response.graded_at,  # the grader saw the current grade (issue 17)
     )
 
 

@@ -194,6 +194,7 @@ LEARNER_ADMIN_PREFIXES = (
     "admin/grading/",
     "admin/regrade/",
     "admin/quiz-statistics/",
+    "admin/attempts/",
     "admin/cohorts/",
     "admin/cohort-members/",
     "admin/cohort-courses/",
@@ -214,6 +215,11 @@ ADMIN_LEARNER_ROUTES = {
     "admin/regrade/jobs/<int:job_id>/": lambda w: {"job_id": w.regrade_job.pk},
     # A quiz's statistics cover the attempts of learners in scope: no such attempt, a 404.
     "admin/quiz-statistics/<int:quiz_id>/": lambda w: {"quiz_id": w.quiz.pk},
+    "admin/grading/response/<int:response_id>/": lambda w: {"response_id": w.response.pk},
+    **{
+        f"admin/attempts/<int:attempt_id>/{view}": lambda w: {"attempt_id": w.attempt.pk}
+        for view in ("", "reopen/", "grant/")
+    },
     "admin/cohorts/edit/<str:pk>/": lambda w: {"pk": w.school.pk},
     "admin/cohorts/delete/<str:pk>/": lambda w: {"pk": w.school.pk},
     "admin/cohort-members/delete/<str:pk>/": lambda w: {"pk": w.membership.pk},
@@ -347,6 +353,7 @@ def world(learner, course):
         lesson=lesson,
         quiz=quiz,
         attempt=attempt,
+        response=attempt.responses.first(),
         certificate=certificate,
         standard=standard,
         clients=clients,

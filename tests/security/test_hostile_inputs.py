@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -79,6 +80,37 @@ def _settings_post(ctx, **fields):
     }
     data.update(fields)
     return ctx.admin_client.post(ctx.settings_url, data)
+
+
+def _graded_response(ctx):
+    """A submitted essay of the learner's, waiting for a grade (made once per test)."""
+    if getattr(ctx, "graded_response", None) is None:
+        quiz = build_quiz(
+            ModulePage.objects.child_of(ctx.course).first(),
+            questions=[Question.objects.get(title="Essay")],
+            title="Graded essay",
+        )
+        attempt = attempts.quiz_start(learner=ctx.learner, quiz=quiz)
+        attempts.attempt_submit(attempt_id=attempt.pk, learner=ctx.learner, data=QueryDict("q1=My answer"))
+        ctx.graded_response = attempt.responses.get()
+    return ctx.graded_response
+
+
+def _grading_feedback(ctx, value: str):
+    """A grader's written feedback, posted as the grading screen does (with the response's
+    current grade token, so each post is a fresh save, not a conflict)."""
+    response = _graded_response(ctx)
+    response.refresh_from_db()
+    criterion = response.grading_data["rubric"][0]["id"]
+    return ctx.admin_client.post(
+        reverse("grading:response", args=[response.pk]),
+        {
+            f"c-{criterion}": "1",
+            "comment": value,
+            "seen": response.graded_at.isoformat() if response.graded_at else "",
+            "save": "",
+        },
+    )
 
 
 def _revoke(ctx, value: str):
@@ -328,6 +360,18 @@ FIELDS: list[HostileField] = [
         lambda ctx: reverse("certificate_admin:history", args=[ctx.certificate.pk]),
         max_length=2000,
     ),
+    HostileField(
+        "grading feedback",
+        _grading_feedback,
+        lambda ctx: reverse("attempts:detail", args=[_graded_response(ctx).attempt_id]),
+        max_length=5000,
+    ),
+    HostileField(
+        "grading feedback, learner's result",
+        _grading_feedback,
+        lambda ctx: reverse("assessments:result", args=[_graded_response(ctx).attempt_id]),
+        max_length=5000,
+    ),
 ]
 
 
@@ -428,6 +472,7 @@ LEARNER_FIELDS = {
     "short-answer autosave",
     "profile display name",
     "profile certificate name",
+    "grading feedback, learner's result",
 }
 
 
@@ -452,6 +497,7 @@ def ctx(learner, course, django_capture_on_commit_callbacks):
         anonymous=_client(),
         learner_client=_client(learner),
         admin_client=_client(admin),
+        course=course,
         lesson=lesson,
         reflection_url=reverse("courses:reflection_save", args=[lesson.pk, lesson.reflection_block_ids[0]]),
         attempt=attempt,

@@ -57,3 +57,45 @@ def test_five_parallel_submits_grade_once(setup):
     stored = Attempt.objects.get(pk=attempt.pk)
     assert stored.state == AttemptState.GRADED and stored.graded_at in graded_at
     assert ActivityResult.objects.filter(activity=quiz).count() == 1
+
+
+def test_parallel_graders_of_one_response_save_one_grade(setup):
+    """Five coordinators save a grade for the same ungraded response at once: one grade is
+    stored, the other four are told who graded it, and none overwrites it (issue 17)."""
+    from django.http import QueryDict
+
+    from assessments.models import Question, Response, RubricCriterion
+    from assessments.services.gift_import import question_bank_import_gift
+
+    learner, quiz = setup
+    question_bank_import_gift(text="::Essay::Tell us.{}", bank_path="essays")
+    essay = Question.objects.get(title="Essay")
+    RubricCriterion.objects.create(
+        question=essay, criterion="Clear", points=1, levels=[{"points": 0}, {"points": 1}]
+    )
+    essay.save_revision().publish()
+    essay_quiz = build_quiz(quiz.get_parent(), questions=[essay], title="Essay quiz")
+    attempt = services.quiz_start(learner=learner, quiz=essay_quiz)
+    services.attempt_submit(attempt_id=attempt.pk, learner=learner, data=QueryDict("q1=Words"))
+    response = Response.objects.get(attempt=attempt)
+    criterion = response.grading_data["rubric"][0]["id"]
+    graders = [UserFactory(display_name=f"Grader {n}") for n in range(5)]
+    queue = iter(enumerate(graders))
+
+    def grade():
+        n, grader = next(queue)
+        try:
+            services.response_grade_manual(
+                response_id=response.pk, selections={criterion: n % 2}, grader=grader, comment=f"By {n}"
+            )
+        except services.GradeConflict as conflict:
+            return ("conflict", conflict.grader.pk)
+        return ("saved", grader.pk)
+
+    outcomes = run_parallel(5, grade)
+    saved = [pk for outcome, pk in outcomes if outcome == "saved"]
+    assert len(saved) == 1
+    assert [pk for outcome, pk in outcomes if outcome == "conflict"] == saved * 4
+    stored = Response.objects.get(pk=response.pk)
+    assert stored.grader_id == saved[0]
+    assert stored.grader_comment == f"By {[g.pk for g in graders].index(saved[0])}"
