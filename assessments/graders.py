@@ -843,6 +843,17 @@ def grade_rubric(data: Mapping[str, Any], selections: object) -> Decimal:
     return total
 
 
+def score_rubric(data: Mapping[str, Any], selections: object, *, marks: Decimal) -> Decimal:
+    """A rubric grade in the question's ``marks``: the selected points over the rubric's
+    total points, times ``marks``, to the cent with halves rounded up. The one scaling rule
+    for a hand grade (grading it, and scoring it again in a regrade)."""
+    points = grade_rubric(data, selections)
+    _marks_value, _max_chars, criteria = _essay_data(data)
+    rubric_total = sum((criterion.points for criterion in criteria), _ZERO)
+    scaled = _CONTEXT.divide(_CONTEXT.multiply(points, marks), rubric_total)
+    return scaled.quantize(_CENT, rounding=ROUND_HALF_UP, context=_CONTEXT)
+
+
 def _check_numeric_selection(value: object, criterion_id: str) -> Decimal:
     try:
         return _check_numeric(value)

@@ -539,9 +539,7 @@ def response_grade_manual(
         if response.graded_at != seen_graded_at:
             raise GradeConflict(grader=response.grader, graded_at=response.graded_at)
         data = response.grading_data
-        points = graders.grade_rubric(data, selections)
-        rubric_total = sum((Decimal(str(c["points"])) for c in data["rubric"]), Decimal("0"))
-        response.score = (points * response.marks / rubric_total).quantize(CENT, rounding=ROUND_HALF_UP)
+        response.score = graders.score_rubric(data, selections, marks=response.marks)
         response.rubric_scores = {key: str(value) for key, value in selections.items()}
         response.grader = grader
         response.grader_comment = comment

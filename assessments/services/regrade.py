@@ -282,9 +282,8 @@ def _shown_labels(data: dict, missing: set) -> list[str]:
 
 def _rubric_score(data: dict, selections: dict) -> Decimal:
     """A hand grade scored again on ``data``: as attempts.response_grade_manual scores it."""
-    points = graders.grade_rubric(data, {key: Decimal(value) for key, value in selections.items()})
-    rubric_total = sum((_number(c["points"]) for c in data["rubric"]), Decimal("0"))
-    return (points * _number(data["marks"]) / rubric_total).quantize(CENT, rounding=ROUND_HALF_UP)
+    selections = {key: Decimal(value) for key, value in selections.items()}
+    return graders.score_rubric(data, selections, marks=_number(data["marks"]))
 
 
 def _response_change(

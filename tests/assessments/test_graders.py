@@ -27,6 +27,7 @@ from assessments.graders import (
     grade_short_answer,
     grade_single_choice,
     grade_true_false,
+    score_rubric,
     validate_response,
 )
 
@@ -832,6 +833,18 @@ def test_rubric_totals_valid_selections() -> None:
     """A rubric total adds one level per criterion; criteria without levels take 0..points."""
     assert grade_rubric(ESSAY, {"empathy": 2, "clarity": 5.5}) == Decimal("7.5")
     assert grade_rubric(ESSAY, {"empathy": "4", "clarity": 0}) == Decimal("4")
+
+
+def test_score_rubric_scales_to_the_given_marks_and_rounds_halves_up() -> None:
+    """A hand grade is the selected points over the rubric's total points (10 here) times the
+    question's marks as given (not the marks in the data: a quiz may override them), to the
+    cent with a half cent rounded up."""
+    assert score_rubric(ESSAY, {"empathy": 4, "clarity": 5.5}, marks=Decimal("3")) == Decimal("2.85")
+    assert score_rubric(ESSAY, {"empathy": 2, "clarity": 0}, marks=Decimal("7")) == Decimal("1.40")
+    # 0.05 of 10 points in 1 mark is 0.005: half up gives 0.01 (half even would give 0.00).
+    assert score_rubric(ESSAY, {"empathy": 0, "clarity": "0.05"}, marks=Decimal("1")) == Decimal("0.01")
+    with pytest.raises(ValidationError):
+        score_rubric(ESSAY, {"empathy": 3, "clarity": 1}, marks=Decimal("1"))
 
 
 @pytest.mark.parametrize(
