@@ -65,6 +65,7 @@ from assessments.models import (
 from assessments.models.questions import grading_data_from_content
 from assessments.selectors import GRADE_PERMISSION, attempt_visible_to, quiz_course
 from assessments.services.attempts import _report, quiz_result
+from assessments.services.statistics import quiz_statistics_mark_dirty
 from courses.models import Enrollment
 from courses.models.records import ActivityStatus, EnrollmentStatus
 from courses.progress import progress_for_enrollments
@@ -774,6 +775,10 @@ def regrade_apply(*, job_id: int, claim: str | None = None) -> str:
                 error="",
                 finished_at=timezone.now(),
             )
+            if finished and total_changed:
+                # Marks changed without a learner event when no pass did: tell the item
+                # analysis itself (debounced like every other change).
+                quiz_statistics_mark_dirty(quiz_id=quiz.pk)
             if finished:
                 log(
                     instance=quiz,

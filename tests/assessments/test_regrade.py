@@ -174,7 +174,6 @@ def test_apply_writes_marks_audit_events_and_one_certificate(
     assert PageLogEntry.objects.filter(action="assessments.regrade", user=coordinator).count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="a regrade writes marks without telling the statistics")
 def test_apply_marks_the_quiz_statistics_out_of_date(
     course, quiz, coordinator, django_capture_on_commit_callbacks, settings
 ):
