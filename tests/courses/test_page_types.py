@@ -3,7 +3,7 @@ from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from assessments.models import QuizPage
-from content.models import HomePage, StandardPage
+from content.models import HomePage, PathwayPage, StandardPage
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from courses.services import enrollment_create
 from tests.factories import UserFactory, build_course, course_lessons, site_tree
@@ -13,7 +13,7 @@ class PageTreeRulesTests(WagtailPageTestCase):
     """The page tree in ARCHITECTURE.md is enforced by parent and subpage types."""
 
     def test_home_children(self):
-        self.assertAllowedSubpageTypes(HomePage, {CourseIndexPage, StandardPage})
+        self.assertAllowedSubpageTypes(HomePage, {CourseIndexPage, PathwayPage, StandardPage})
 
     def test_catalogue_children(self):
         self.assertAllowedSubpageTypes(CourseIndexPage, {CoursePage})
