@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST := $(PY) -m pytest
+# `make test` runs the SQLite suite in this many processes (pytest-xdist); one per core.
+TEST_PROCESSES ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help setup sysdeps browser db run run-prod-like test test-services test-e2e bench lint format clean mutation
@@ -70,7 +72,7 @@ lint: setup ## ruff, Django's checks and the migration check
 	DJANGO_SETTINGS_MODULE=training_site.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 test: lint ## Lint and run the suite on SQLite (services and e2e tests deselected)
-	$(PYTEST) -m "not services and not e2e" -q --durations=10
+	$(PYTEST) -m "not services and not e2e" -q --durations=10 -n $(TEST_PROCESSES)
 
 test-services: setup ## Tests marked services: PostgreSQL, Redis and a real Celery worker
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m services -q --durations=10

@@ -12,12 +12,16 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_RATE_LIMITS = False
-MEDIA_ROOT = VAR_DIR / "test-media"
+# `make test` runs the suite in two processes (pytest-xdist): each writes files of its own.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+MEDIA_ROOT = VAR_DIR / ("test-media-" + _WORKER if _WORKER else "test-media")
 STORAGES = {
     **STORAGES,
     "reports": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "test-private" / "reports")},
+        "OPTIONS": {
+            "location": str(VAR_DIR / ("test-private-" + _WORKER if _WORKER else "test-private") / "reports")
+        },
     },
 }
 if not os.environ.get("DATABASE_URL"):
