@@ -45,7 +45,10 @@ def test_twenty_parallel_enrollments_create_one():
     assert ids == {Enrollment.objects.get(learner=learner, course=course).pk}
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback like every other transactional test here: without it the flush after
+# this test re-creates content types (post_migrate), and the next test that restores the
+# serialized database collides with them (the regrade race tests, which now run after it).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("queue", ["default", "pdf", "email"])
 def test_worker_consumes_every_queue(celery_worker_process, queue):
     """The worker started by the fixture answers a task sent to each queue."""
